@@ -1,0 +1,18 @@
+//! Database schema of interest-gateway, one immutable migration per change.
+//!
+//! The same migrations run on SQLite, PostgreSQL and MariaDB/MySQL; where a backend needs
+//! its own DDL (MySQL collations) the migration says so next to it.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261128_000001_create_interest;
+
+/// Every migration of the service, in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261128_000001_create_interest::Migration)]
+    }
+}

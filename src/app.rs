@@ -1,0 +1,175 @@
+//! The application: state, router and server lifecycle.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::Router;
+use rand::RngCore as _;
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::auth::{Authenticator, Claims};
+use crate::config::Settings;
+use crate::graphql::{self, AppSchema, Limits};
+use crate::{db, graphiql, transport};
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub schema: AppSchema,
+    pub db: DatabaseConnection,
+    pub auth: Arc<Authenticator>,
+    pub max_batch_size: usize,
+    /// `Bearer <token>` of the demo user, in development mode only.
+    pub demo_authorization: Option<Arc<str>>,
+}
+
+/// The demo user of development mode.
+pub const DEMO_USER: &str = "demo-user";
+
+/// A bound, migrated, ready-to-run server.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    addr: SocketAddr,
+    demo_authorization: Option<Arc<str>>,
+}
+
+impl Application {
+    /// Connects and migrates the database, then binds the listener (port 0 picks a free port).
+    ///
+    /// Without a JWT secret this is development mode: a random secret for this run, a demo
+    /// token, and only loopback addresses may be bound.
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let (secret, dev_mode) = match &settings.jwt_secret {
+            Some(secret) => (secret.expose().as_bytes().to_vec(), false),
+            None => {
+                if !settings.bind.ip().is_loopback() {
+                    anyhow::bail!(
+                        "development mode (no --jwt-secret) only binds loopback addresses; {} is not one",
+                        settings.bind
+                    );
+                }
+                let mut secret = vec![0u8; 32];
+                rand::rng().fill_bytes(&mut secret);
+                (secret, true)
+            }
+        };
+        let auth = Authenticator::hs256(
+            &secret,
+            settings.jwt_issuer.clone(),
+            settings.jwt_audience.clone(),
+        );
+        let demo_authorization = if dev_mode {
+            let mut claims = Claims::new(DEMO_USER, std::time::Duration::from_secs(24 * 3600));
+            claims.name = Some("Demo User".into());
+            claims.tid = Some("demo-org".into());
+            Some(Arc::from(format!("Bearer {}", auth.mint(claims)?)))
+        } else {
+            None
+        };
+
+        let db = db::connect(&settings.database_url, settings.database_max_connections).await?;
+        db::migrate(&db).await?;
+        let state = AppState {
+            schema: graphql::build_schema(db.clone(), Limits::default()),
+            db,
+            auth: Arc::new(auth),
+            max_batch_size: settings.max_batch_size,
+            demo_authorization: demo_authorization.clone(),
+        };
+        let router = router(state, settings.max_body_bytes);
+        let listener = TcpListener::bind(settings.bind)
+            .await
+            .with_context(|| format!("cannot listen on {}", settings.bind))?;
+        let addr = listener.local_addr()?;
+        Ok(Self {
+            listener,
+            router,
+            addr,
+            demo_authorization,
+        })
+    }
+
+    /// The port actually bound.
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// The address actually bound.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `Bearer <token>` of the demo user in development mode.
+    pub fn demo_authorization(&self) -> Option<&str> {
+        self.demo_authorization.as_deref()
+    }
+
+    /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+    }
+}
+
+/// Every route and middleware.
+pub fn router(state: AppState, max_body_bytes: usize) -> Router {
+    Router::new()
+        .route("/", get(graphiql::index))
+        .route("/assets/graphiql/{file}", get(graphiql::asset))
+        .route(
+            "/graphql",
+            get(transport::graphql_get).post(transport::graphql_post),
+        )
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(CatchPanicLayer::new())
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    if db::is_ready(&state.db).await {
+        (StatusCode::OK, "ready")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

@@ -1,0 +1,213 @@
+//! Bearer tokens: verification into a [`Viewer`], and minting for development.
+//!
+//! A request without `Authorization` is anonymous; a bad, expired or wrongly signed token is
+//! an error (HTTP 401), never a silent fallback to anonymous.
+
+use std::time::Duration;
+
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::values::UserId;
+use crate::domain::{Caller, Viewer};
+
+/// The role that makes a caller an admin.
+pub const ADMIN_ROLE: &str = "Interests.ReadWrite.All";
+
+/// The claims the service reads (API.md §6).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub azp: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_displayname: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deviceid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<String>>,
+    pub exp: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<String>,
+}
+
+impl Claims {
+    /// Claims for `sub`, valid from now for `ttl`.
+    pub fn new(sub: impl Into<String>, ttl: Duration) -> Self {
+        let now = chrono::Utc::now().timestamp();
+        let ttl = i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX / 2);
+        Self {
+            sub: sub.into(),
+            iat: Some(now),
+            nbf: Some(now),
+            exp: now.saturating_add(ttl),
+            ..Self::default()
+        }
+    }
+}
+
+/// Why a token was refused; the message is safe to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthError(pub &'static str);
+
+/// Verifies tokens (and, holding the secret, mints them).
+#[derive(Clone)]
+pub struct Authenticator {
+    decoding: DecodingKey,
+    encoding: EncodingKey,
+    validation: Validation,
+    issuer: Option<String>,
+    audience: Option<String>,
+}
+
+impl Authenticator {
+    /// HS256 with `secret`; `iss`/`aud` are checked only when given.
+    pub fn hs256(secret: &[u8], issuer: Option<String>, audience: Option<String>) -> Self {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 60;
+        validation.validate_nbf = true;
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        match &audience {
+            Some(aud) => validation.set_audience(&[aud]),
+            None => validation.validate_aud = false,
+        }
+        if let Some(iss) = &issuer {
+            validation.set_issuer(&[iss]);
+        }
+        Self {
+            decoding: DecodingKey::from_secret(secret),
+            encoding: EncodingKey::from_secret(secret),
+            validation,
+            issuer,
+            audience,
+        }
+    }
+
+    /// The viewer of a request from its `Authorization` header value (if any).
+    pub fn viewer(&self, authorization: Option<&str>) -> Result<Viewer, AuthError> {
+        let Some(value) = authorization else {
+            return Ok(Viewer::Anonymous);
+        };
+        let token = match value.trim().split_once(' ') {
+            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
+            _ => return Err(AuthError("the Authorization header must be `Bearer <token>`")),
+        };
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
+            tracing::debug!(reason = %e, "token refused");
+            match e.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => AuthError("the token has expired"),
+                jsonwebtoken::errors::ErrorKind::ImmatureSignature => AuthError("the token is not valid yet"),
+                _ => AuthError("the token is invalid"),
+            }
+        })?;
+        caller_of(data.claims).map(Viewer::Caller)
+    }
+
+    /// A signed token for `claims`, with the configured issuer and audience filled in.
+    pub fn mint(&self, mut claims: Claims) -> anyhow::Result<String> {
+        if claims.iss.is_none() {
+            claims.iss.clone_from(&self.issuer);
+        }
+        if claims.aud.is_none() {
+            claims.aud.clone_from(&self.audience);
+        }
+        Ok(jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.encoding,
+        )?)
+    }
+}
+
+fn caller_of(claims: Claims) -> Result<Caller, AuthError> {
+    let id =
+        UserId::parse("sub", &claims.sub).map_err(|_| AuthError("the token's sub is not a valid user id"))?;
+    let non_empty = |s: Option<String>| s.filter(|v| !v.is_empty());
+    let roles = claims.roles.unwrap_or_default();
+    Ok(Caller {
+        id,
+        name: non_empty(claims.name),
+        tenant_id: non_empty(claims.tid),
+        groups: claims.groups.unwrap_or_default(),
+        app_id: non_empty(claims.azp).or(non_empty(claims.appid)),
+        app_name: non_empty(claims.app_displayname),
+        device_id: non_empty(claims.deviceid),
+        is_admin: roles.iter().any(|r| r == ADMIN_ROLE),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn auth() -> Authenticator {
+        Authenticator::hs256(b"0123456789abcdef0123", None, None)
+    }
+
+    #[test]
+    fn no_header_is_anonymous_and_a_bad_one_is_refused() {
+        let a = auth();
+        assert!(matches!(a.viewer(None), Ok(Viewer::Anonymous)));
+        assert!(a.viewer(Some("Basic abc")).is_err());
+        assert!(a.viewer(Some("Bearer not.a.jwt")).is_err());
+    }
+
+    #[test]
+    fn a_minted_token_round_trips_with_its_claims() {
+        let a = auth();
+        let mut claims = Claims::new("alice", Duration::from_secs(60));
+        claims.tid = Some("contoso".into());
+        claims.roles = Some(vec![ADMIN_ROLE.into()]);
+        claims.appid = Some("app-1".into());
+        let token = a.mint(claims).unwrap();
+        let Viewer::Caller(c) = a.viewer(Some(&format!("Bearer {token}"))).unwrap() else {
+            panic!("expected a caller");
+        };
+        assert_eq!(c.id.as_str(), "alice");
+        assert_eq!(c.tenant_id.as_deref(), Some("contoso"));
+        assert_eq!(c.app_id.as_deref(), Some("app-1"));
+        assert!(c.is_admin);
+    }
+
+    #[test]
+    fn expired_and_foreign_tokens_are_refused() {
+        let a = auth();
+        let mut claims = Claims::new("alice", Duration::from_secs(60));
+        claims.exp = chrono::Utc::now().timestamp() - 3600;
+        let expired = a.mint(claims).unwrap();
+        assert_eq!(
+            a.viewer(Some(&format!("Bearer {expired}"))).unwrap_err(),
+            AuthError("the token has expired")
+        );
+        let other = Authenticator::hs256(b"another-secret-of-enough-length", None, None);
+        let foreign = other.mint(Claims::new("alice", Duration::from_secs(60))).unwrap();
+        assert!(a.viewer(Some(&format!("Bearer {foreign}"))).is_err());
+    }
+
+    #[test]
+    fn issuer_and_audience_are_checked_when_configured() {
+        let strict = Authenticator::hs256(
+            b"0123456789abcdef0123",
+            Some("iss-a".into()),
+            Some("aud-a".into()),
+        );
+        let good = strict.mint(Claims::new("bob", Duration::from_secs(60))).unwrap();
+        assert!(strict.viewer(Some(&format!("Bearer {good}"))).is_ok());
+        let loose = auth().mint(Claims::new("bob", Duration::from_secs(60))).unwrap();
+        assert!(strict.viewer(Some(&format!("Bearer {loose}"))).is_err());
+    }
+}

@@ -1,0 +1,155 @@
+//! Typed settings: every flag can also come from the environment; secrets are never printed.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// A GraphQL service for people's interests and expertise.
+#[derive(Debug, Parser)]
+#[command(name = "interest-gateway", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub settings: Settings,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// What the binary does; serving is the default.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Migrate the database, then serve.
+    Serve,
+    /// Run migrations only.
+    Migrate {
+        #[arg(value_enum, default_value_t = MigrateAction::Up)]
+        action: MigrateAction,
+    },
+    /// Print the GraphQL schema (the same text as schema.graphql).
+    Schema,
+    /// Mint an HS256 token with the configured secret, for development and scripts.
+    Token(TokenArgs),
+}
+
+/// What `migrate` does.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum MigrateAction {
+    /// Apply every pending migration.
+    Up,
+    /// Revert the last applied migration.
+    Down,
+    /// List migrations and whether each is applied.
+    Status,
+}
+
+/// Claims of a minted token.
+#[derive(Debug, Clone, Args)]
+pub struct TokenArgs {
+    /// User id (`sub`).
+    #[arg(long)]
+    pub sub: String,
+    /// Display name (`name`).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Organization (`tid`).
+    #[arg(long)]
+    pub tid: Option<String>,
+    /// Groups (`groups`), comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub groups: Vec<String>,
+    /// Roles (`roles`), comma-separated; `Interests.ReadWrite.All` makes an admin.
+    #[arg(long, value_delimiter = ',')]
+    pub roles: Vec<String>,
+    /// Lifetime, e.g. `1h`, `30m`, `7d`.
+    #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
+    pub ttl: Duration,
+}
+
+/// A secret that never shows in logs or debug output.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.len() < 16 {
+            return Err("the JWT secret needs at least 16 characters".into());
+        }
+        Ok(Self(s.to_owned()))
+    }
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// Settings shared by every subcommand; each flag falls back to its environment variable.
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "BIND", default_value = "127.0.0.1:8000", global = true)]
+    pub bind: SocketAddr,
+    /// Database URL: sqlite://FILE?mode=rwc, postgres://..., mysql://...
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://interests.db?mode=rwc",
+        global = true,
+        hide_env_values = true
+    )]
+    pub database_url: String,
+    /// HS256 secret for bearer tokens; without it the server runs in development mode.
+    #[arg(long, env = "JWT_SECRET", global = true, hide_env_values = true)]
+    pub jwt_secret: Option<Secret>,
+    /// Required `iss` of tokens (not checked when absent).
+    #[arg(long, env = "JWT_ISSUER", global = true)]
+    pub jwt_issuer: Option<String>,
+    /// Required `aud` of tokens (not checked when absent).
+    #[arg(long, env = "JWT_AUDIENCE", global = true)]
+    pub jwt_audience: Option<String>,
+    /// Log format: text for people, json for machines.
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+    /// Most operations in one batched POST.
+    #[arg(long, env = "MAX_BATCH_SIZE", default_value_t = 10, global = true)]
+    pub max_batch_size: usize,
+    /// Largest request body in bytes (413 above it).
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1024 * 1024, global = true)]
+    pub max_body_bytes: usize,
+    /// Most database connections in the pool.
+    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10, global = true)]
+    pub database_max_connections: u32,
+}
+
+impl Settings {
+    /// Settings for tests and embedding: defaults, with this database and a fixed secret.
+    pub fn for_tests(database_url: &str, jwt_secret: &str) -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            database_url: database_url.to_owned(),
+            jwt_secret: Some(Secret(jwt_secret.to_owned())),
+            jwt_issuer: None,
+            jwt_audience: None,
+            log_format: LogFormat::Text,
+            max_batch_size: 10,
+            max_body_bytes: 1024 * 1024,
+            database_max_connections: 5,
+        }
+    }
+}

@@ -1,0 +1,27 @@
+//! What a resolver reads from the request context, without panics.
+
+use async_graphql::Context;
+use sea_orm::DatabaseConnection;
+
+use crate::domain::Viewer;
+use crate::error::AppError;
+
+/// Typed access to the per-schema and per-request data.
+pub trait ContextExt {
+    /// The database pool.
+    fn db(&self) -> Result<&DatabaseConnection, AppError>;
+    /// The caller of this request.
+    fn viewer(&self) -> Result<&Viewer, AppError>;
+}
+
+impl ContextExt for Context<'_> {
+    fn db(&self) -> Result<&DatabaseConnection, AppError> {
+        self.data::<DatabaseConnection>()
+            .map_err(|_| AppError::internal(anyhow::anyhow!("no database in the schema data")))
+    }
+
+    fn viewer(&self) -> Result<&Viewer, AppError> {
+        self.data::<Viewer>()
+            .map_err(|_| AppError::internal(anyhow::anyhow!("no viewer in the request data")))
+    }
+}

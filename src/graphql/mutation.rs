@@ -1,0 +1,72 @@
+//! Write operations on interests.
+
+use async_graphql::{Context, Object, ID};
+
+use super::context::ContextExt;
+use super::inputs::{CreateInterestInput, UpdateInterestInput};
+use super::types::{DeleteInterestPayload, PersonInterest};
+use crate::domain::interests;
+use crate::domain::values::InterestId;
+use crate::domain::Viewer;
+use crate::error::AppError;
+
+/// Mutations of interests.
+#[derive(Default)]
+pub struct InterestMutation;
+
+fn signed_in(viewer: &Viewer) -> Result<(), AppError> {
+    match viewer {
+        Viewer::Anonymous => Err(AppError::Unauthenticated("sign in to change interests".into())),
+        Viewer::Caller(_) => Ok(()),
+    }
+}
+
+#[Object]
+impl InterestMutation {
+    /// Adds an interest to the caller's profile (an admin may name another `userId`).
+    async fn create_interest(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateInterestInput,
+    ) -> async_graphql::Result<PersonInterest> {
+        let viewer = ctx.viewer()?;
+        signed_in(viewer)?;
+        let new = input.into_domain("input")?;
+        Ok(interests::create(ctx.db()?, viewer, new).await?.into())
+    }
+
+    /// Changes an interest; `ifMatch` refuses the write with `CONFLICT` unless it is the current etag.
+    async fn update_interest(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateInterestInput,
+        if_match: Option<String>,
+    ) -> async_graphql::Result<PersonInterest> {
+        let viewer = ctx.viewer()?;
+        signed_in(viewer)?;
+        let id = InterestId::parse("id", &id)?;
+        let changes = input.into_domain("input")?;
+        Ok(
+            interests::update(ctx.db()?, viewer, id, changes, if_match.as_deref())
+                .await?
+                .into(),
+        )
+    }
+
+    /// Deletes an interest; `ifMatch` as for updates.
+    async fn delete_interest(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        if_match: Option<String>,
+    ) -> async_graphql::Result<DeleteInterestPayload> {
+        let viewer = ctx.viewer()?;
+        signed_in(viewer)?;
+        let id = InterestId::parse("id", &id)?;
+        let deleted = interests::delete(ctx.db()?, viewer, id, if_match.as_deref()).await?;
+        Ok(DeleteInterestPayload {
+            id: ID(deleted.to_string()),
+        })
+    }
+}

@@ -1,0 +1,65 @@
+//! Read operations on interests and profiles.
+
+use async_graphql::{Context, Object, ID};
+
+use super::context::ContextExt;
+use super::inputs::{InterestFilterInput, InterestOrder};
+use super::types::{PersonInterest, PersonInterestConnection, User};
+use crate::domain::interests;
+use crate::domain::values::{InterestId, UserId};
+use crate::domain::Viewer;
+use crate::error::AppError;
+
+/// Queries about interests.
+#[derive(Default)]
+pub struct InterestQuery;
+
+#[Object]
+impl InterestQuery {
+    /// The caller's profile; `UNAUTHENTICATED` when anonymous.
+    async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
+        match ctx.viewer()? {
+            Viewer::Anonymous => {
+                Err(AppError::Unauthenticated("sign in to read your own profile".into()).into())
+            }
+            Viewer::Caller(c) => Ok(User {
+                id: c.id.clone(),
+                display_name: c.name.clone(),
+            }),
+        }
+    }
+
+    /// Any user's profile; its interests are filtered by audience.
+    async fn user(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<User> {
+        let id = UserId::parse("id", &id)?;
+        let display_name = match ctx.viewer()? {
+            Viewer::Caller(c) if c.id == id => c.name.clone(),
+            _ => None,
+        };
+        Ok(User { id, display_name })
+    }
+
+    /// One interest; `null` when it does not exist or the caller may not see it.
+    async fn interest(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<PersonInterest>> {
+        let id = InterestId::parse("id", &id)?;
+        Ok(interests::get(ctx.db()?, ctx.viewer()?, id)
+            .await?
+            .map(Into::into))
+    }
+
+    /// Interests across all profiles that the caller may see.
+    #[allow(clippy::too_many_arguments)]
+    async fn interests(
+        &self,
+        filter: Option<InterestFilterInput>,
+        order_by: Option<InterestOrder>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<PersonInterestConnection> {
+        Ok(PersonInterestConnection::new(
+            None, filter, order_by, first, after, last, before,
+        )?)
+    }
+}

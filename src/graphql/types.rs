@@ -1,0 +1,408 @@
+//! Output types of the schema, mapped from the domain.
+
+use std::sync::Arc;
+
+use async_graphql::{
+    Context, Enum, InputValueError, InputValueResult, Object, Scalar, ScalarType, SimpleObject, Value, ID,
+};
+use chrono::{SecondsFormat, Utc};
+use tokio::sync::OnceCell;
+
+use super::context::ContextExt;
+use super::inputs::{InterestFilterInput, InterestOrder};
+use crate::domain::interests::{self, IdentitySet as DomainIdentitySet, Interest, Page, Selection};
+use crate::domain::pagination::{Order, PageRequest};
+use crate::domain::values::{self, UserId};
+use crate::error::AppError;
+
+/// RFC 3339 date and time in UTC with microseconds, e.g. `2026-11-28T09:30:00.123456Z`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DateTime(pub chrono::DateTime<Utc>);
+
+#[Scalar(
+    name = "DateTime",
+    specified_by_url = "https://www.rfc-editor.org/rfc/rfc3339"
+)]
+impl ScalarType for DateTime {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(s) => chrono::DateTime::parse_from_rfc3339(s)
+                .map(|t| Self(t.with_timezone(&Utc)))
+                .map_err(|_| {
+                    InputValueError::custom("expected an RFC 3339 date-time such as 2026-11-28T09:30:00Z")
+                }),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn is_valid(value: &Value) -> bool {
+        matches!(value, Value::String(s) if chrono::DateTime::parse_from_rfc3339(s).is_ok())
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_rfc3339_opts(SecondsFormat::Micros, true))
+    }
+}
+
+/// Who may see an item (itemFacet.allowedAudiences).
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum AllowedAudiences {
+    Me,
+    Family,
+    Contacts,
+    GroupMembers,
+    Organization,
+    FederatedOrganizations,
+    Everyone,
+    UnknownFutureValue,
+}
+
+impl From<values::Audience> for AllowedAudiences {
+    fn from(a: values::Audience) -> Self {
+        use values::Audience as A;
+        match a {
+            A::Me => Self::Me,
+            A::Family => Self::Family,
+            A::Contacts => Self::Contacts,
+            A::GroupMembers => Self::GroupMembers,
+            A::Organization => Self::Organization,
+            A::FederatedOrganizations => Self::FederatedOrganizations,
+            A::Everyone => Self::Everyone,
+            A::UnknownFutureValue => Self::UnknownFutureValue,
+        }
+    }
+}
+
+impl From<AllowedAudiences> for values::Audience {
+    fn from(a: AllowedAudiences) -> Self {
+        use AllowedAudiences as A;
+        match a {
+            A::Me => Self::Me,
+            A::Family => Self::Family,
+            A::Contacts => Self::Contacts,
+            A::GroupMembers => Self::GroupMembers,
+            A::Organization => Self::Organization,
+            A::FederatedOrganizations => Self::FederatedOrganizations,
+            A::Everyone => Self::Everyone,
+            A::UnknownFutureValue => Self::UnknownFutureValue,
+        }
+    }
+}
+
+/// How a person wants to collaborate on an interest (personInterest.collaborationTags).
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum CollaborationTag {
+    AskMeAbout,
+    AbleToMentor,
+    WantsToLearn,
+    WantsToImprove,
+}
+
+impl From<values::CollaborationTag> for CollaborationTag {
+    fn from(t: values::CollaborationTag) -> Self {
+        use values::CollaborationTag as T;
+        match t {
+            T::AskMeAbout => Self::AskMeAbout,
+            T::AbleToMentor => Self::AbleToMentor,
+            T::WantsToLearn => Self::WantsToLearn,
+            T::WantsToImprove => Self::WantsToImprove,
+        }
+    }
+}
+
+impl From<CollaborationTag> for values::CollaborationTag {
+    fn from(t: CollaborationTag) -> Self {
+        use CollaborationTag as T;
+        match t {
+            T::AskMeAbout => Self::AskMeAbout,
+            T::AbleToMentor => Self::AbleToMentor,
+            T::WantsToLearn => Self::WantsToLearn,
+            T::WantsToImprove => Self::WantsToImprove,
+        }
+    }
+}
+
+/// One party of an identity set.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct Identity {
+    pub id: Option<String>,
+    pub display_name: Option<String>,
+    pub tenant_id: Option<String>,
+}
+
+/// Who did something: user, application and device.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct IdentitySet {
+    pub application: Option<Identity>,
+    pub device: Option<Identity>,
+    pub user: Option<Identity>,
+}
+
+impl From<DomainIdentitySet> for IdentitySet {
+    fn from(s: DomainIdentitySet) -> Self {
+        let map = |i: interests::Identity| Identity {
+            id: i.id,
+            display_name: i.display_name,
+            tenant_id: i.tenant_id,
+        };
+        Self {
+            application: s.application.map(map),
+            device: s.device.map(map),
+            user: s.user.map(map),
+        }
+    }
+}
+
+/// How sure an inference is, and whether the user confirmed it.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct InferenceData {
+    pub confidence_score: Option<f64>,
+    pub user_has_verified_accuracy: Option<bool>,
+}
+
+/// Where an interest came from.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct PersonDataSource {
+    #[graphql(name = "type")]
+    pub types: Vec<String>,
+}
+
+/// An interest a person has associated with themselves.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct PersonInterest {
+    pub id: ID,
+    pub user_id: ID,
+    pub display_name: String,
+    pub description: Option<String>,
+    pub web_url: Option<String>,
+    pub thumbnail_url: Option<String>,
+    /// `false`: shown on the profile, left out of other people's search, facets and matches.
+    pub is_searchable: bool,
+    pub categories: Vec<String>,
+    pub collaboration_tags: Vec<CollaborationTag>,
+    pub allowed_audiences: AllowedAudiences,
+    pub inference: Option<InferenceData>,
+    pub source: Option<PersonDataSource>,
+    pub created_by: Option<IdentitySet>,
+    pub created_date_time: DateTime,
+    pub last_modified_by: Option<IdentitySet>,
+    pub last_modified_date_time: DateTime,
+    /// Opaque version; changes on every update. Pass it as `ifMatch` to write safely.
+    pub etag: String,
+}
+
+impl From<Interest> for PersonInterest {
+    fn from(i: Interest) -> Self {
+        Self {
+            id: ID(i.id.to_string()),
+            user_id: ID(i.user_id),
+            display_name: i.display_name,
+            description: i.description,
+            web_url: i.web_url,
+            thumbnail_url: i.thumbnail_url,
+            is_searchable: i.is_searchable,
+            categories: i.categories,
+            collaboration_tags: i.collaboration_tags.into_iter().map(Into::into).collect(),
+            allowed_audiences: i.allowed_audiences.into(),
+            inference: i.inference.map(|d| InferenceData {
+                confidence_score: d.confidence_score,
+                user_has_verified_accuracy: d.user_has_verified_accuracy,
+            }),
+            source: i.source.map(|s| PersonDataSource { types: s.types }),
+            created_by: i.created_by.map(Into::into),
+            created_date_time: DateTime(i.created_date_time),
+            last_modified_by: i.last_modified_by.map(Into::into),
+            last_modified_date_time: DateTime(i.last_modified_date_time),
+            etag: i.etag,
+        }
+    }
+}
+
+/// A person's profile.
+pub struct User {
+    pub id: UserId,
+    pub display_name: Option<String>,
+}
+
+#[Object]
+impl User {
+    async fn id(&self) -> ID {
+        ID(self.id.as_str().to_owned())
+    }
+
+    async fn display_name(&self) -> Option<&str> {
+        self.display_name.as_deref()
+    }
+
+    /// This person's interests that the caller may see.
+    #[allow(clippy::too_many_arguments)]
+    async fn interests(
+        &self,
+        filter: Option<InterestFilterInput>,
+        order_by: Option<InterestOrder>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<PersonInterestConnection, AppError> {
+        PersonInterestConnection::new(
+            Some(self.id.clone()),
+            filter,
+            order_by,
+            first,
+            after,
+            last,
+            before,
+        )
+    }
+}
+
+/// The result of a connection query, fetched once when first needed.
+struct ConnectionState {
+    selection: Selection,
+    order: Order,
+    page: PageRequest,
+    fetched: OnceCell<Page>,
+}
+
+impl ConnectionState {
+    async fn page(&self, ctx: &Context<'_>) -> Result<&Page, AppError> {
+        self.fetched
+            .get_or_try_init(|| async {
+                interests::list(ctx.db()?, ctx.viewer()?, &self.selection, self.order, &self.page).await
+            })
+            .await
+    }
+}
+
+/// A page of interests (Relay connection).
+pub struct PersonInterestConnection {
+    state: Arc<ConnectionState>,
+}
+
+impl PersonInterestConnection {
+    /// Checks the arguments of a connection field; nothing is read until a field asks.
+    pub fn new(
+        owner: Option<UserId>,
+        filter: Option<InterestFilterInput>,
+        order_by: Option<InterestOrder>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Self, AppError> {
+        let filter = filter
+            .map(|f| f.into_domain("filter"))
+            .transpose()?
+            .unwrap_or_default();
+        let order = order_by.map(Order::from).unwrap_or_default();
+        let page = PageRequest::parse(first, after.as_deref(), last, before.as_deref(), order)?;
+        Ok(Self {
+            state: Arc::new(ConnectionState {
+                selection: Selection { filter, owner },
+                order,
+                page,
+                fetched: OnceCell::new(),
+            }),
+        })
+    }
+}
+
+/// One interest of a page, with its cursor.
+#[derive(SimpleObject)]
+pub struct PersonInterestEdge {
+    pub cursor: String,
+    pub node: PersonInterest,
+}
+
+#[Object]
+impl PersonInterestConnection {
+    async fn edges(&self, ctx: &Context<'_>) -> Result<Vec<PersonInterestEdge>, AppError> {
+        let page = self.state.page(ctx).await?;
+        Ok(page
+            .edges
+            .iter()
+            .map(|(interest, cursor)| PersonInterestEdge {
+                cursor: cursor.clone(),
+                node: interest.clone().into(),
+            })
+            .collect())
+    }
+
+    async fn nodes(&self, ctx: &Context<'_>) -> Result<Vec<PersonInterest>, AppError> {
+        let page = self.state.page(ctx).await?;
+        Ok(page.edges.iter().map(|(i, _)| i.clone().into()).collect())
+    }
+
+    async fn page_info(&self) -> PageInfo {
+        PageInfo {
+            state: self.state.clone(),
+        }
+    }
+
+    /// How many interests the caller may see under the filter (computed only when asked).
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<i32, AppError> {
+        let n = interests::count(ctx.db()?, ctx.viewer()?, &self.state.selection).await?;
+        Ok(i32::try_from(n).unwrap_or(i32::MAX))
+    }
+}
+
+/// Where a page sits in its list.
+pub struct PageInfo {
+    state: Arc<ConnectionState>,
+}
+
+#[Object]
+impl PageInfo {
+    async fn has_next_page(&self, ctx: &Context<'_>) -> Result<bool, AppError> {
+        let page = self.state.page(ctx).await?;
+        match (page.has_next_page, &self.state.page.before) {
+            (Some(known), _) => Ok(known),
+            (None, Some(before)) => {
+                interests::edge_exists_beyond(
+                    ctx.db()?,
+                    ctx.viewer()?,
+                    &self.state.selection,
+                    self.state.order,
+                    before,
+                    true,
+                )
+                .await
+            }
+            (None, None) => Ok(false),
+        }
+    }
+
+    async fn has_previous_page(&self, ctx: &Context<'_>) -> Result<bool, AppError> {
+        let page = self.state.page(ctx).await?;
+        match (page.has_previous_page, &self.state.page.after) {
+            (Some(known), _) => Ok(known),
+            (None, Some(after)) => {
+                interests::edge_exists_beyond(
+                    ctx.db()?,
+                    ctx.viewer()?,
+                    &self.state.selection,
+                    self.state.order,
+                    after,
+                    false,
+                )
+                .await
+            }
+            (None, None) => Ok(false),
+        }
+    }
+
+    async fn start_cursor(&self, ctx: &Context<'_>) -> Result<Option<String>, AppError> {
+        Ok(self.state.page(ctx).await?.edges.first().map(|(_, c)| c.clone()))
+    }
+
+    async fn end_cursor(&self, ctx: &Context<'_>) -> Result<Option<String>, AppError> {
+        Ok(self.state.page(ctx).await?.edges.last().map(|(_, c)| c.clone()))
+    }
+}
+
+/// What `deleteInterest` answers.
+#[derive(SimpleObject)]
+pub struct DeleteInterestPayload {
+    pub id: ID,
+}

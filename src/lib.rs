@@ -1,0 +1,23 @@
+//! interest-gateway: a GraphQL service for people's interests and expertise.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
+/// The application: state, router, server lifecycle.
+pub mod app;
+/// Bearer tokens: verification and minting.
+pub mod auth;
+/// Typed settings from flags and environment.
+pub mod config;
+/// Database connection and migrations.
+pub mod db;
+/// Every rule of the service.
+pub mod domain;
+/// The error type and the closed set of error codes.
+pub mod error;
+/// GraphiQL, served offline.
+pub mod graphiql;
+/// The GraphQL schema.
+pub mod graphql;
+/// Logging.
+pub mod telemetry;
+/// GraphQL over HTTP.
+pub mod transport;
