@@ -250,13 +250,11 @@ struct Prepared {
 fn prepare(params: Params) -> Result<Prepared, Outcome> {
     let document = async_graphql::parser::parse_query(&params.query)
         .map_err(|err| request_error(err.to_string(), ErrorCode::GraphqlParseFailed))?;
-    let operation_type = match (&document.operations, params.operation_name.as_deref()) {
-        (DocumentOperations::Single(op), None) => Some(op.node.ty),
+    let operation = match (&document.operations, params.operation_name.as_deref()) {
+        (DocumentOperations::Single(op), None) => Some(&op.node),
         (DocumentOperations::Single(_), Some(_)) => None,
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
-            ops.values().next().map(|op| op.node.ty)
-        }
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| &op.node),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next().map(|op| &op.node),
         (DocumentOperations::Multiple(_), None) => {
             return Err(request_error(
                 "the document has several operations: name one with operationName".into(),
@@ -264,7 +262,7 @@ fn prepare(params: Params) -> Result<Prepared, Outcome> {
             ));
         }
     };
-    let operation_type = operation_type.ok_or_else(|| {
+    let operation = operation.ok_or_else(|| {
         request_error(
             format!(
                 "operationName \"{}\" names no operation of the document",
@@ -273,6 +271,27 @@ fn prepare(params: Params) -> Result<Prepared, Outcome> {
             ErrorCode::OperationResolutionFailure,
         )
     })?;
+    // Variable coercion (GraphQL spec 6.1.2): async-graphql checks the values it is given, but
+    // finds a missing non-null variable only during execution, too late for a request error.
+    for definition in &operation.variable_definitions {
+        let definition = &definition.node;
+        let name = &definition.name.node;
+        let given = params
+            .variables
+            .get(name)
+            .is_some_and(|v| *v != async_graphql::Value::Null);
+        if !definition.var_type.node.nullable && definition.default_value.is_none() && !given {
+            return Err(Outcome {
+                body: json!({ "errors": [error_json(
+                    &format!("variable ${name} of type {} is required", definition.var_type.node),
+                    ErrorCode::BadUserInput,
+                    Some(name.as_str()),
+                )] }),
+                request_error: true,
+            });
+        }
+    }
+    let operation_type = operation.ty;
     Ok(Prepared {
         params,
         document,

@@ -1,1 +1,22 @@
-fn main() {}
+//! API tests: the real server over HTTP, on every configured database.
+
+mod helpers;
+mod http;
+mod interests;
+mod pagination;
+mod schema;
+mod validation;
+mod visibility;
+
+fn main() -> std::process::ExitCode {
+    helpers::run(
+        vec![
+            ("http", http::tests()),
+            ("interests", interests::tests()),
+            ("validation", validation::tests()),
+            ("pagination", pagination::tests()),
+            ("visibility", visibility::tests()),
+        ],
+        schema::tests(),
+    )
+}
