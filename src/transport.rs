@@ -337,18 +337,13 @@ async fn execute_post(state: &AppState, viewer: &Viewer, params: Params) -> Outc
     }
 }
 
-fn viewer_or_401(state: &AppState, headers: &HeaderMap, media: Media) -> Result<Viewer, Response> {
+/// The caller of a request; `Err` holds why its credentials were refused (HTTP 401).
+fn viewer_of(state: &AppState, headers: &HeaderMap) -> Result<Viewer, &'static str> {
     let authorization = match headers.get(header::AUTHORIZATION) {
         None => None,
-        Some(v) => Some(
-            v.to_str()
-                .map_err(|_| unauthorized(media, "the Authorization header is not valid text"))?,
-        ),
+        Some(v) => Some(v.to_str().map_err(|_| "the Authorization header is not valid text")?),
     };
-    state
-        .auth
-        .viewer(authorization)
-        .map_err(|e| unauthorized(media, e.0))
+    state.auth.viewer(authorization).map_err(|e| e.0)
 }
 
 fn unauthorized(media: Media, message: &str) -> Response {
@@ -446,9 +441,9 @@ pub async fn graphql_post(
             return refuse(status, media, message, ErrorCode::BadUserInput, None);
         }
     };
-    let viewer = match viewer_or_401(&state, &headers, media) {
+    let viewer = match viewer_of(&state, &headers) {
         Ok(v) => v,
-        Err(response) => return response,
+        Err(reason) => return unauthorized(media, reason),
     };
     let value: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
@@ -541,9 +536,9 @@ pub async fn graphql_get(
             None,
         );
     }
-    let viewer = match viewer_or_401(&state, &headers, media) {
+    let viewer = match viewer_of(&state, &headers) {
         Ok(v) => v,
-        Err(response) => return response,
+        Err(reason) => return unauthorized(media, reason),
     };
     let params = match params_from_query_string(&raw) {
         Ok(p) => p,

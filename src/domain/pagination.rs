@@ -97,11 +97,11 @@ impl Cursor {
                 "this cursor was made under another order",
             ));
         }
-        let key_fits = match (&wire.k, order.field) {
-            (SortKey::Text(_), OrderField::DisplayName) => true,
-            (SortKey::Micros(_), OrderField::CreatedDateTime | OrderField::LastModifiedDateTime) => true,
-            _ => false,
-        };
+        let key_fits = matches!(
+            (&wire.k, order.field),
+            (SortKey::Text(_), OrderField::DisplayName)
+                | (SortKey::Micros(_), OrderField::CreatedDateTime | OrderField::LastModifiedDateTime)
+        );
         if !key_fits {
             return Err(malformed());
         }
