@@ -341,7 +341,10 @@ async fn execute_post(state: &AppState, viewer: &Viewer, params: Params) -> Outc
 fn viewer_of(state: &AppState, headers: &HeaderMap) -> Result<Viewer, &'static str> {
     let authorization = match headers.get(header::AUTHORIZATION) {
         None => None,
-        Some(v) => Some(v.to_str().map_err(|_| "the Authorization header is not valid text")?),
+        Some(v) => Some(
+            v.to_str()
+                .map_err(|_| "the Authorization header is not valid text")?,
+        ),
     };
     state.auth.viewer(authorization).map_err(|e| e.0)
 }

@@ -100,7 +100,10 @@ impl Cursor {
         let key_fits = matches!(
             (&wire.k, order.field),
             (SortKey::Text(_), OrderField::DisplayName)
-                | (SortKey::Micros(_), OrderField::CreatedDateTime | OrderField::LastModifiedDateTime)
+                | (
+                    SortKey::Micros(_),
+                    OrderField::CreatedDateTime | OrderField::LastModifiedDateTime
+                )
         );
         if !key_fits {
             return Err(malformed());
