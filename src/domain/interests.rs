@@ -354,6 +354,7 @@ pub async fn edge_exists_beyond(
 }
 
 /// One page of the interests `viewer` may see under `selection`.
+#[tracing::instrument(name = "interests.list", skip_all)]
 pub async fn list(
     db: &DatabaseConnection,
     viewer: &Viewer,
@@ -409,6 +410,7 @@ pub async fn list(
 }
 
 /// How many interests `viewer` may see under `selection`.
+#[tracing::instrument(name = "interests.count", skip_all)]
 pub async fn count(db: &DatabaseConnection, viewer: &Viewer, selection: &Selection) -> AppResult<u64> {
     Ok(interest::Entity::find()
         .filter(selection.condition(viewer))
@@ -428,6 +430,7 @@ async fn find_visible(
 }
 
 /// The interest with `id`, or `None` when it does not exist or `viewer` may not see it.
+#[tracing::instrument(name = "interests.get", skip_all, fields(interest = %id))]
 pub async fn get(db: &DatabaseConnection, viewer: &Viewer, id: InterestId) -> AppResult<Option<Interest>> {
     find_visible(db, viewer, id)
         .await?
@@ -464,6 +467,7 @@ fn opt_to_json<T: Serialize>(value: Option<&T>) -> AppResult<Option<String>> {
 }
 
 /// Creates an interest on the caller's profile (or, for an admin, on `new.owner`'s).
+#[tracing::instrument(name = "interests.create", skip_all)]
 pub async fn create(db: &DatabaseConnection, viewer: &Viewer, new: NewInterest) -> AppResult<Interest> {
     let caller = require_caller(viewer)?;
     let owner = new.owner.clone().unwrap_or_else(|| caller.id.clone());
@@ -544,6 +548,7 @@ fn conflict() -> AppError {
 const WRITE_ATTEMPTS: usize = 5;
 
 /// Applies `changes` to the interest `id`.
+#[tracing::instrument(name = "interests.update", skip_all, fields(interest = %id))]
 pub async fn update(
     db: &DatabaseConnection,
     viewer: &Viewer,
@@ -651,6 +656,7 @@ async fn apply_update(
 }
 
 /// Deletes the interest `id`; returns its id.
+#[tracing::instrument(name = "interests.delete", skip_all, fields(interest = %id))]
 pub async fn delete(
     db: &DatabaseConnection,
     viewer: &Viewer,

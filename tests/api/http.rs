@@ -18,6 +18,7 @@ api_tests!(
     malformed_requests_are_400_with_a_code,
     batches_run_each_operation_and_are_capped,
     an_oversized_body_is_413,
+    the_introspection_query_of_tools_passes_and_deeper_queries_are_refused,
 );
 
 const COUNT: &str = "{ interests { totalCount } }";
@@ -356,4 +357,36 @@ async fn an_oversized_body_is_413(db: TestDatabase) {
     let big = json!({ "query": COUNT, "variables": { "pad": "x".repeat(10_000) } }).to_string();
     let response = post_raw(&app, &big, None).await;
     assert_eq!(response.status, 413);
+}
+
+/// The introspection query GraphiQL and GraphQL Code Generator send (graphql-js
+/// `getIntrospectionQuery()`, with descriptions).
+const INTROSPECTION: &str = "query IntrospectionQuery { __schema { queryType { name } mutationType { name } subscriptionType { name }
+  types { ...FullType } directives { name description locations args { ...InputValue } } } }
+fragment FullType on __Type { kind name description
+  fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason }
+  inputFields { ...InputValue } interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason } possibleTypes { ...TypeRef } }
+fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
+fragment TypeRef on __Type { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name
+  ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } } }";
+
+async fn the_introspection_query_of_tools_passes_and_deeper_queries_are_refused(db: TestDatabase) {
+    let app = spawn_app(&db).await;
+    let schema = app.graphql(INTROSPECTION, json!({}), None).await.ok();
+    let types = schema.data("__schema.types").as_array().unwrap().clone();
+    assert!(types.iter().any(|t| t["name"] == "PersonInterest"));
+    let mut deep = String::from("{ __schema { types { fields { type { name ");
+    for _ in 0..20 {
+        deep.push_str("ofType { name ");
+    }
+    deep.push_str(&"} ".repeat(20));
+    deep.push_str("} } } } }");
+    let refused = app.graphql(&deep, json!({}), None).await;
+    assert_eq!(
+        refused.code().as_deref(),
+        Some("QUERY_TOO_COMPLEX"),
+        "{:#}",
+        refused.body
+    );
 }

@@ -1,5 +1,6 @@
 //! API tests: the real server over HTTP, on every configured database.
 
+mod cli;
 mod helpers;
 mod http;
 mod interests;
@@ -12,6 +13,7 @@ fn main() -> std::process::ExitCode {
     helpers::run(
         vec![
             ("http", http::tests()),
+            ("cli", cli::tests()),
             ("interests", interests::tests()),
             ("validation", validation::tests()),
             ("pagination", pagination::tests()),
