@@ -357,6 +357,20 @@ impl TestApp {
         }
     }
 
+    /// `interests(filter:).totalCount` as `token` sees it.
+    pub async fn total_count(&self, token: Option<&str>, filter: Value) -> i64 {
+        self.graphql(
+            "query($f: InterestFilter) { interests(filter: $f) { totalCount } }",
+            json!({ "f": filter }),
+            token,
+        )
+        .await
+        .ok()
+        .data("interests.totalCount")
+        .as_i64()
+        .expect("a count")
+    }
+
     /// Creates an interest as `token` from `input` fields; returns the interest JSON.
     pub async fn create(&self, token: &str, input: Value) -> Value {
         let response = self

@@ -23,15 +23,6 @@ api_tests!(
 
 const COUNT: &str = "{ interests { totalCount } }";
 
-async fn count_all(app: &TestApp, token: &str) -> i64 {
-    app.graphql(COUNT, json!({}), Some(token))
-        .await
-        .ok()
-        .data("interests.totalCount")
-        .as_i64()
-        .unwrap()
-}
-
 async fn health_and_readiness_answer_200(db: TestDatabase) {
     let app = spawn_app(&db).await;
     for path in ["/healthz", "/readyz"] {
@@ -106,7 +97,7 @@ async fn a_text_plain_form_or_multipart_post_is_refused_and_changes_nothing(db: 
         assert_eq!(response.status, 415, "{content_type:?}");
         assert_eq!(response.code().as_deref(), Some("BAD_USER_INPUT"));
     }
-    assert_eq!(count_all(&app, &token).await, 0);
+    assert_eq!(app.total_count(Some(&token), json!({})).await, 0);
 }
 
 async fn get(app: &TestApp, query: &str, headers: &[(&str, &str)]) -> crate::helpers::GqlResponse {
@@ -168,7 +159,7 @@ async fn a_mutation_over_get_is_405_with_allow_post_and_changes_nothing(db: Test
         .unwrap();
     assert_eq!(response.status(), 405);
     assert_eq!(response.headers()["allow"], "POST");
-    assert_eq!(count_all(&app, &token).await, 0);
+    assert_eq!(app.total_count(Some(&token), json!({})).await, 0);
 }
 
 async fn post_raw(app: &TestApp, body: &str, accept: Option<&str>) -> crate::helpers::GqlResponse {

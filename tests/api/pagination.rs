@@ -229,19 +229,6 @@ async fn total_count_counts_the_filter_not_the_page(db: TestDatabase) {
     assert_eq!(r.data("even.totalCount"), 3);
 }
 
-async fn count(app: &TestApp, token: &str, filter: Value) -> i64 {
-    app.graphql(
-        "query($f: InterestFilter) { interests(filter: $f, first: 100) { totalCount nodes { id } } }",
-        json!({ "f": filter }),
-        Some(token),
-    )
-    .await
-    .ok()
-    .data("interests.totalCount")
-    .as_i64()
-    .unwrap()
-}
-
 async fn every_filter_narrows_the_list(db: TestDatabase) {
     let app = spawn_app(&db).await;
     let alice = app.token_for("alice");
@@ -256,63 +243,73 @@ async fn every_filter_narrows_the_list(db: TestDatabase) {
     let b1 = app
         .create(&bob, json!({ "displayName": "Go", "categories": ["programming"], "collaborationTags": ["WANTS_TO_LEARN", "ASK_ME_ABOUT"], "allowedAudiences": "ORGANIZATION" }))
         .await;
-    assert_eq!(count(&app, &admin, json!({})).await, 3);
-    assert_eq!(count(&app, &admin, json!({ "userIds": ["alice"] })).await, 2);
+    assert_eq!(app.total_count(Some(&admin), json!({})).await, 3);
     assert_eq!(
-        count(&app, &admin, json!({ "userIds": ["alice", "bob"] })).await,
+        app.total_count(Some(&admin), json!({ "userIds": ["alice"] }))
+            .await,
+        2
+    );
+    assert_eq!(
+        app.total_count(Some(&admin), json!({ "userIds": ["alice", "bob"] }))
+            .await,
         3
     );
-    assert_eq!(count(&app, &admin, json!({ "userIds": [] })).await, 0);
+    assert_eq!(app.total_count(Some(&admin), json!({ "userIds": [] })).await, 0);
     assert_eq!(
-        count(&app, &admin, json!({ "categories": ["PROGRAMMING"] })).await,
+        app.total_count(Some(&admin), json!({ "categories": ["PROGRAMMING"] }))
+            .await,
         2
     );
     assert_eq!(
-        count(&app, &admin, json!({ "categories": ["music", "systems"] })).await,
-        2
-    );
-    assert_eq!(count(&app, &admin, json!({ "categories": ["none"] })).await, 0);
-    assert_eq!(
-        count(&app, &admin, json!({ "collaborationTags": ["WANTS_TO_LEARN"] })).await,
+        app.total_count(Some(&admin), json!({ "categories": ["music", "systems"] }))
+            .await,
         2
     );
     assert_eq!(
-        count(
-            &app,
-            &admin,
+        app.total_count(Some(&admin), json!({ "categories": ["none"] }))
+            .await,
+        0
+    );
+    assert_eq!(
+        app.total_count(Some(&admin), json!({ "collaborationTags": ["WANTS_TO_LEARN"] }))
+            .await,
+        2
+    );
+    assert_eq!(
+        app.total_count(
+            Some(&admin),
             json!({ "collaborationTags": ["ABLE_TO_MENTOR", "ASK_ME_ABOUT"] })
         )
         .await,
         2
     );
     assert_eq!(
-        count(
-            &app,
-            &admin,
+        app.total_count(
+            Some(&admin),
             json!({ "allowedAudiences": ["ME", "ORGANIZATION"] })
         )
         .await,
         2
     );
     assert_eq!(
-        count(&app, &admin, json!({ "categories": ["programming"], "collaborationTags": ["WANTS_TO_LEARN"], "userIds": ["bob"] })).await,
+        app.total_count(Some(&admin), json!({ "categories": ["programming"], "collaborationTags": ["WANTS_TO_LEARN"], "userIds": ["bob"] })).await,
         1
     );
     let t1 = a2["createdDateTime"].as_str().unwrap();
     assert_eq!(
-        count(&app, &admin, json!({ "createdAfter": t1 })).await,
+        app.total_count(Some(&admin), json!({ "createdAfter": t1 })).await,
         1,
         "strictly after"
     );
     assert_eq!(
-        count(&app, &admin, json!({ "createdBefore": t1 })).await,
+        app.total_count(Some(&admin), json!({ "createdBefore": t1 }))
+            .await,
         1,
         "strictly before"
     );
     assert_eq!(
-        count(
-            &app,
-            &admin,
+        app.total_count(
+            Some(&admin),
             json!({ "createdAfter": a1["createdDateTime"], "createdBefore": b1["createdDateTime"] })
         )
         .await,
@@ -320,9 +317,8 @@ async fn every_filter_narrows_the_list(db: TestDatabase) {
     );
     // Offsets other than Z are understood.
     assert_eq!(
-        count(
-            &app,
-            &admin,
+        app.total_count(
+            Some(&admin),
             json!({ "createdAfter": "2000-01-01T02:00:00+02:00" })
         )
         .await,
@@ -336,18 +332,16 @@ async fn every_filter_narrows_the_list(db: TestDatabase) {
     .await
     .ok();
     assert_eq!(
-        count(
-            &app,
-            &admin,
+        app.total_count(
+            Some(&admin),
             json!({ "modifiedAfter": b1["lastModifiedDateTime"] })
         )
         .await,
         1
     );
     assert_eq!(
-        count(
-            &app,
-            &admin,
+        app.total_count(
+            Some(&admin),
             json!({ "modifiedBefore": b1["lastModifiedDateTime"] })
         )
         .await,

@@ -3,7 +3,7 @@
 use serde_json::{json, Value};
 
 use crate::api_tests;
-use crate::helpers::{spawn_app, TestApp, TestDatabase};
+use crate::helpers::{spawn_app, TestDatabase};
 
 api_tests!(
     bad_create_inputs_are_refused_with_their_field_and_store_nothing,
@@ -75,15 +75,6 @@ fn merged(base: Value, extra: &Value) -> Value {
     base
 }
 
-async fn total(app: &TestApp, token: &str) -> i64 {
-    app.graphql("{ interests { totalCount } }", json!({}), Some(token))
-        .await
-        .ok()
-        .data("interests.totalCount")
-        .as_i64()
-        .unwrap()
-}
-
 async fn bad_create_inputs_are_refused_with_their_field_and_store_nothing(db: TestDatabase) {
     let app = spawn_app(&db).await;
     let token = app.token_for("alice");
@@ -113,7 +104,11 @@ async fn bad_create_inputs_are_refused_with_their_field_and_store_nothing(db: Te
             "{message}"
         );
     }
-    assert_eq!(total(&app, &token).await, 0, "nothing was stored");
+    assert_eq!(
+        app.total_count(Some(&token), json!({})).await,
+        0,
+        "nothing was stored"
+    );
 }
 
 async fn bad_update_inputs_are_refused_with_their_field_and_change_nothing(db: TestDatabase) {
