@@ -17,6 +17,8 @@ use tower_http::trace::TraceLayer;
 
 use crate::auth::{Authenticator, Claims};
 use crate::config::Settings;
+use crate::domain::directory::Directory;
+use crate::domain::federation::Federation;
 use crate::graphql::{self, AppSchema, Limits};
 use crate::{db, graphiql, transport};
 
@@ -26,6 +28,8 @@ pub struct AppState {
     pub schema: AppSchema,
     pub db: DatabaseConnection,
     pub auth: Arc<Authenticator>,
+    pub federation: Arc<Federation>,
+    pub directory: Arc<Directory>,
     pub max_batch_size: usize,
     /// `Bearer <token>` of the demo user, in development mode only.
     pub demo_authorization: Option<Arc<str>>,
@@ -82,6 +86,8 @@ impl Application {
             schema: graphql::build_schema(db.clone(), Limits::default()),
             db,
             auth: Arc::new(auth),
+            federation: Arc::new(settings.federated_organizations.clone().unwrap_or_default()),
+            directory: Arc::new(Directory::default()),
             max_batch_size: settings.max_batch_size,
             demo_authorization: demo_authorization.clone(),
         };

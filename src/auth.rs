@@ -137,16 +137,42 @@ impl Authenticator {
     }
 }
 
+/// Longest organization id accepted in `tid`.
+const MAX_TENANT_LEN: usize = 128;
+/// Longest group id and most groups accepted in `groups`.
+const MAX_GROUP_LEN: usize = 255;
+const MAX_GROUPS: usize = 1000;
+
 fn caller_of(claims: Claims) -> Result<Caller, AuthError> {
     let id =
         UserId::parse("sub", &claims.sub).map_err(|_| AuthError("the token's sub is not a valid user id"))?;
     let non_empty = |s: Option<String>| s.filter(|v| !v.is_empty());
+    let tenant_id = non_empty(claims.tid);
+    if tenant_id
+        .as_ref()
+        .is_some_and(|t| t.chars().count() > MAX_TENANT_LEN)
+    {
+        return Err(AuthError("the token's tid is too long"));
+    }
+    let mut groups: Vec<String> = Vec::new();
+    for group in claims.groups.unwrap_or_default() {
+        if group.is_empty() || group.chars().count() > MAX_GROUP_LEN {
+            return Err(AuthError("the token's groups hold an invalid group id"));
+        }
+        if !groups.contains(&group) {
+            groups.push(group);
+        }
+    }
+    if groups.len() > MAX_GROUPS {
+        return Err(AuthError("the token holds too many groups"));
+    }
     let roles = claims.roles.unwrap_or_default();
     Ok(Caller {
         id,
         name: non_empty(claims.name),
-        tenant_id: non_empty(claims.tid),
-        groups: claims.groups.unwrap_or_default(),
+        tenant_id,
+        groups,
+        federated_tenant_ids: Vec::new(),
         app_id: non_empty(claims.azp).or(non_empty(claims.appid)),
         app_name: non_empty(claims.app_displayname),
         device_id: non_empty(claims.deviceid),

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::domain::federation::Federation;
+
 /// A GraphQL service for people's interests and expertise.
 #[derive(Debug, Parser)]
 #[command(name = "interest-gateway", version, about)]
@@ -123,6 +125,9 @@ pub struct Settings {
     /// Required `aud` of tokens (not checked when absent).
     #[arg(long, env = "JWT_AUDIENCE", global = true)]
     pub jwt_audience: Option<String>,
+    /// Federated organizations: `a:b,a:c` federates a with b and with c (both ways).
+    #[arg(long, env = "FEDERATED_ORGANIZATIONS", value_parser = Federation::parse, global = true)]
+    pub federated_organizations: Option<Federation>,
     /// Log format: text for people, json for machines.
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
@@ -146,6 +151,7 @@ impl Settings {
             jwt_secret: Some(Secret(jwt_secret.to_owned())),
             jwt_issuer: None,
             jwt_audience: None,
+            federated_organizations: None,
             log_format: LogFormat::Text,
             max_batch_size: 10,
             max_body_bytes: 1024 * 1024,

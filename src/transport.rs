@@ -337,8 +337,9 @@ async fn execute_post(state: &AppState, viewer: &Viewer, params: Params) -> Outc
     }
 }
 
-/// The caller of a request; `Err` holds why its credentials were refused (HTTP 401).
-fn viewer_of(state: &AppState, headers: &HeaderMap) -> Result<Viewer, &'static str> {
+/// The caller of a request, with their federation, recorded in the directory; `Err` holds
+/// why their credentials were refused (HTTP 401).
+async fn viewer_of(state: &AppState, headers: &HeaderMap) -> Result<Viewer, &'static str> {
     let authorization = match headers.get(header::AUTHORIZATION) {
         None => None,
         Some(v) => Some(
@@ -346,7 +347,19 @@ fn viewer_of(state: &AppState, headers: &HeaderMap) -> Result<Viewer, &'static s
                 .map_err(|_| "the Authorization header is not valid text")?,
         ),
     };
-    state.auth.viewer(authorization).map_err(|e| e.0)
+    let viewer = state
+        .auth
+        .viewer(authorization)
+        .map_err(|e| e.0)?
+        .federated_with(&state.federation);
+    if let Viewer::Caller(caller) = &viewer {
+        // A failed write only delays what others see of this caller; the request goes on
+        // (and fails on its own if the database is down).
+        if let Err(err) = state.directory.record(&state.db, caller).await {
+            tracing::warn!(error = ?err, "directory not updated");
+        }
+    }
+    Ok(viewer)
 }
 
 fn unauthorized(media: Media, message: &str) -> Response {
@@ -444,7 +457,7 @@ pub async fn graphql_post(
             return refuse(status, media, message, ErrorCode::BadUserInput, None);
         }
     };
-    let viewer = match viewer_of(&state, &headers) {
+    let viewer = match viewer_of(&state, &headers).await {
         Ok(v) => v,
         Err(reason) => return unauthorized(media, reason),
     };
@@ -539,7 +552,7 @@ pub async fn graphql_get(
             None,
         );
     }
-    let viewer = match viewer_of(&state, &headers) {
+    let viewer = match viewer_of(&state, &headers).await {
         Ok(v) => v,
         Err(reason) => return unauthorized(media, reason),
     };

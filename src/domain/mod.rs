@@ -1,8 +1,11 @@
 //! Every rule of the service, free of HTTP and GraphQL: who the caller is, which values are
 //! valid, who may see what, and how interests are created, changed, listed and deleted.
 
+pub mod directory;
+pub mod federation;
 pub mod interests;
 pub mod pagination;
+pub mod relationships;
 pub mod values;
 pub mod viewer;
 pub mod visibility;

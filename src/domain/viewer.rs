@@ -1,5 +1,6 @@
 //! The caller of a request, as the domain sees it (no JWTs, no headers).
 
+use super::federation::Federation;
 use super::values::UserId;
 
 /// Who is asking.
@@ -18,8 +19,10 @@ pub struct Caller {
     pub name: Option<String>,
     /// Organization (`tid`); `None`: in no organization.
     pub tenant_id: Option<String>,
-    /// Groups (`groups`); empty: in no group.
+    /// Groups (`groups`), deduplicated; empty: in no group.
     pub groups: Vec<String>,
+    /// Organizations federated with `tenant_id` (configuration), not including it.
+    pub federated_tenant_ids: Vec<String>,
     /// Calling application (`azp` or `appid`).
     pub app_id: Option<String>,
     pub app_name: Option<String>,
@@ -35,6 +38,18 @@ impl Viewer {
             Self::Anonymous => None,
             Self::Caller(caller) => Some(caller),
         }
+    }
+
+    /// This viewer with the organizations federated with theirs, from `federation`.
+    pub fn federated_with(mut self, federation: &Federation) -> Self {
+        if let Self::Caller(caller) = &mut self {
+            caller.federated_tenant_ids = caller
+                .tenant_id
+                .as_deref()
+                .map(|t| federation.partners_of(t))
+                .unwrap_or_default();
+        }
+        self
     }
 
     /// Whether this viewer may read and write everything.

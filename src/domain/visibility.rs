@@ -2,28 +2,106 @@
 //!
 //! Every read of interests (lookups by id, lists, counts, nested fields) puts
 //! [`visible_to`] into its SQL `WHERE`, so nothing is filtered after the query: pages are full
-//! and counts exact.
+//! and counts exact. The audience table (API.md §6):
+//!
+//! | allowedAudiences | who besides the owner and admins |
+//! |---|---|
+//! | ME, UNKNOWN_FUTURE_VALUE | nobody |
+//! | FAMILY | people the owner marked as family |
+//! | CONTACTS | people the owner marked as contact or family |
+//! | GROUP_MEMBERS | people sharing a group with the owner |
+//! | ORGANIZATION | people in the owner's organization |
+//! | FEDERATED_ORGANIZATIONS | people in the owner's organization or one federated with it |
+//! | EVERYONE | everyone, anonymous callers included |
+//!
+//! The viewer's organization and groups come from their token; the owner's from the
+//! directory (their latest token); family and contacts from the owner's relationships.
 
-use entity::interest;
+use entity::{directory_group, directory_user, interest, relationship};
+use sea_orm::sea_query::{Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition};
 
+use super::relationships::RelationshipKind;
 use super::values::Audience;
-use super::viewer::Viewer;
+use super::viewer::{Caller, Viewer};
+
+fn audience_is(audience: Audience) -> sea_orm::sea_query::SimpleExpr {
+    interest::Column::AllowedAudiences.eq(audience.as_str())
+}
+
+/// Owners who marked `viewer` with one of `kinds`.
+fn owners_relating_to(viewer: &Caller, kinds: &[RelationshipKind]) -> SelectStatement {
+    Query::select()
+        .column(relationship::Column::OwnerId)
+        .from(relationship::Entity)
+        .and_where(relationship::Column::OtherId.eq(viewer.id.as_str()))
+        .and_where(relationship::Column::Kind.is_in(kinds.iter().map(|k| k.as_str())))
+        .to_owned()
+}
+
+/// Users whose latest token put them in one of `groups`.
+fn members_of(groups: &[String]) -> SelectStatement {
+    Query::select()
+        .column(directory_group::Column::UserId)
+        .from(directory_group::Entity)
+        .and_where(directory_group::Column::GroupId.is_in(groups.iter().cloned()))
+        .to_owned()
+}
+
+/// Users whose latest token put them in one of `tenants`.
+fn people_of(tenants: Vec<String>) -> SelectStatement {
+    Query::select()
+        .column(directory_user::Column::Id)
+        .from(directory_user::Entity)
+        .and_where(directory_user::Column::TenantId.is_in(tenants))
+        .to_owned()
+}
 
 /// The SQL condition under which `viewer` sees an interest row.
-///
-/// - admins see every interest;
-/// - the owner sees all of their own;
-/// - everyone else, anonymous callers included, sees `EVERYONE` interests only.
-///
-/// Audiences not named here (and `UNKNOWN_FUTURE_VALUE`) match nothing for non-owners.
 pub fn visible_to(viewer: &Viewer) -> Condition {
-    let public = interest::Column::AllowedAudiences.eq(Audience::Everyone.as_str());
-    match viewer {
-        Viewer::Anonymous => Condition::all().add(public),
-        Viewer::Caller(caller) if caller.is_admin => Condition::all(),
-        Viewer::Caller(caller) => Condition::any()
-            .add(interest::Column::UserId.eq(caller.id.as_str()))
-            .add(public),
+    let caller = match viewer {
+        Viewer::Anonymous => return Condition::all().add(audience_is(Audience::Everyone)),
+        Viewer::Caller(caller) if caller.is_admin => return Condition::all(),
+        Viewer::Caller(caller) => caller,
+    };
+    let owner = interest::Column::UserId;
+    let mut rules = Condition::any()
+        .add(owner.eq(caller.id.as_str()))
+        .add(audience_is(Audience::Everyone))
+        .add(
+            Condition::all()
+                .add(audience_is(Audience::Family))
+                .add(owner.in_subquery(owners_relating_to(caller, &[RelationshipKind::Family]))),
+        )
+        .add(
+            Condition::all()
+                .add(audience_is(Audience::Contacts))
+                .add(owner.in_subquery(owners_relating_to(
+                    caller,
+                    &[RelationshipKind::Family, RelationshipKind::Contact],
+                ))),
+        );
+    if !caller.groups.is_empty() {
+        rules = rules.add(
+            Condition::all()
+                .add(audience_is(Audience::GroupMembers))
+                .add(owner.in_subquery(members_of(&caller.groups))),
+        );
     }
+    if let Some(tenant) = &caller.tenant_id {
+        let mut federated = caller.federated_tenant_ids.clone();
+        federated.push(tenant.clone());
+        rules = rules
+            .add(
+                Condition::all()
+                    .add(audience_is(Audience::Organization))
+                    .add(owner.in_subquery(people_of(vec![tenant.clone()]))),
+            )
+            .add(
+                Condition::all()
+                    .add(audience_is(Audience::FederatedOrganizations))
+                    .add(owner.in_subquery(people_of(federated))),
+            );
+    }
+    rules
 }

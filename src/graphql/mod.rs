@@ -27,7 +27,7 @@ pub struct Query(query::InterestQuery);
 
 /// All mutations, merged by feature.
 #[derive(MergedObject, Default)]
-pub struct Mutation(mutation::InterestMutation);
+pub struct Mutation(mutation::InterestMutation, mutation::RelationshipMutation);
 
 /// The service's schema type.
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -4,10 +4,10 @@ use async_graphql::{Context, Object, ID};
 
 use super::context::ContextExt;
 use super::inputs::{CreateInterestInput, UpdateInterestInput};
-use super::types::{DeleteInterestPayload, PersonInterest};
-use crate::domain::interests;
-use crate::domain::values::InterestId;
+use super::types::{DeleteInterestPayload, PersonInterest, Relationship, RelationshipKind};
+use crate::domain::values::{InterestId, UserId};
 use crate::domain::Viewer;
+use crate::domain::{interests, relationships};
 use crate::error::AppError;
 
 /// Mutations of interests.
@@ -16,7 +16,7 @@ pub struct InterestMutation;
 
 fn signed_in(viewer: &Viewer) -> Result<(), AppError> {
     match viewer {
-        Viewer::Anonymous => Err(AppError::Unauthenticated("sign in to change interests".into())),
+        Viewer::Anonymous => Err(AppError::Unauthenticated("sign in to do this".into())),
         Viewer::Caller(_) => Ok(()),
     }
 }
@@ -68,5 +68,40 @@ impl InterestMutation {
         Ok(DeleteInterestPayload {
             id: ID(deleted.to_string()),
         })
+    }
+}
+
+/// Mutations of the caller's family and contacts.
+#[derive(Default)]
+pub struct RelationshipMutation;
+
+#[Object]
+impl RelationshipMutation {
+    /// Marks `userId` as the caller's family or contact; adding it again changes nothing.
+    async fn add_relationship(
+        &self,
+        ctx: &Context<'_>,
+        user_id: ID,
+        kind: RelationshipKind,
+    ) -> async_graphql::Result<Relationship> {
+        let viewer = ctx.viewer()?;
+        signed_in(viewer)?;
+        let other = UserId::parse("userId", &user_id)?;
+        Ok(relationships::add(ctx.db()?, viewer, other, kind.into())
+            .await?
+            .into())
+    }
+
+    /// Removes a relationship; `false` when there was none.
+    async fn remove_relationship(
+        &self,
+        ctx: &Context<'_>,
+        user_id: ID,
+        kind: RelationshipKind,
+    ) -> async_graphql::Result<bool> {
+        let viewer = ctx.viewer()?;
+        signed_in(viewer)?;
+        let other = UserId::parse("userId", &user_id)?;
+        Ok(relationships::remove(ctx.db()?, viewer, other, kind.into()).await?)
     }
 }

@@ -24,7 +24,7 @@ impl InterestQuery {
             }
             Viewer::Caller(c) => Ok(User {
                 id: c.id.clone(),
-                display_name: c.name.clone(),
+                known_display_name: c.name.clone(),
             }),
         }
     }
@@ -32,11 +32,14 @@ impl InterestQuery {
     /// Any user's profile; its interests are filtered by audience.
     async fn user(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<User> {
         let id = UserId::parse("id", &id)?;
-        let display_name = match ctx.viewer()? {
+        let known_display_name = match ctx.viewer()? {
             Viewer::Caller(c) if c.id == id => c.name.clone(),
             _ => None,
         };
-        Ok(User { id, display_name })
+        Ok(User {
+            id,
+            known_display_name,
+        })
     }
 
     /// One interest; `null` when it does not exist or the caller may not see it.

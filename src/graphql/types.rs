@@ -13,6 +13,7 @@ use super::inputs::{InterestFilterInput, InterestOrder};
 use crate::domain::interests::{self, IdentitySet as DomainIdentitySet, Interest, Page, Selection};
 use crate::domain::pagination::{Order, PageRequest};
 use crate::domain::values::{self, UserId};
+use crate::domain::{directory, relationships};
 use crate::error::AppError;
 
 /// RFC 3339 date and time in UTC with microseconds, e.g. `2026-11-28T09:30:00.123456Z`.
@@ -218,10 +219,52 @@ impl From<Interest> for PersonInterest {
     }
 }
 
+/// What the owner marked someone as.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum RelationshipKind {
+    Family,
+    Contact,
+}
+
+impl From<RelationshipKind> for relationships::RelationshipKind {
+    fn from(k: RelationshipKind) -> Self {
+        match k {
+            RelationshipKind::Family => Self::Family,
+            RelationshipKind::Contact => Self::Contact,
+        }
+    }
+}
+
+impl From<relationships::RelationshipKind> for RelationshipKind {
+    fn from(k: relationships::RelationshipKind) -> Self {
+        match k {
+            relationships::RelationshipKind::Family => Self::Family,
+            relationships::RelationshipKind::Contact => Self::Contact,
+        }
+    }
+}
+
+/// Someone the caller marked as family or contact.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct Relationship {
+    pub user_id: ID,
+    pub kind: RelationshipKind,
+}
+
+impl From<relationships::Relationship> for Relationship {
+    fn from(r: relationships::Relationship) -> Self {
+        Self {
+            user_id: ID(r.user_id),
+            kind: r.kind.into(),
+        }
+    }
+}
+
 /// A person's profile.
 pub struct User {
     pub id: UserId,
-    pub display_name: Option<String>,
+    /// The name when already known (the caller's own, from the token); otherwise the directory's.
+    pub known_display_name: Option<String>,
 }
 
 #[Object]
@@ -230,8 +273,18 @@ impl User {
         ID(self.id.as_str().to_owned())
     }
 
-    async fn display_name(&self) -> Option<&str> {
-        self.display_name.as_deref()
+    /// The name from the user's latest token.
+    async fn display_name(&self, ctx: &Context<'_>) -> Result<Option<String>, AppError> {
+        match &self.known_display_name {
+            Some(name) => Ok(Some(name.clone())),
+            None => directory::display_name(ctx.db()?, &self.id).await,
+        }
+    }
+
+    /// The people this user marked as family or contact: the caller's own only.
+    async fn relationships(&self, ctx: &Context<'_>) -> Result<Vec<Relationship>, AppError> {
+        let list = relationships::list(ctx.db()?, ctx.viewer()?, &self.id).await?;
+        Ok(list.into_iter().map(Into::into).collect())
     }
 
     /// This person's interests that the caller may see.

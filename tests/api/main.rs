@@ -1,5 +1,6 @@
 //! API tests: the real server over HTTP, on every configured database.
 
+mod audiences;
 mod cli;
 mod helpers;
 mod http;
@@ -7,7 +8,6 @@ mod interests;
 mod pagination;
 mod schema;
 mod validation;
-mod visibility;
 
 fn main() -> std::process::ExitCode {
     helpers::run(
@@ -17,7 +17,7 @@ fn main() -> std::process::ExitCode {
             ("interests", interests::tests()),
             ("validation", validation::tests()),
             ("pagination", pagination::tests()),
-            ("visibility", visibility::tests()),
+            ("audiences", audiences::tests()),
         ],
         schema::tests(),
     )

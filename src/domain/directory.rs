@@ -1,0 +1,122 @@
+//! The directory: each caller's name, organization and groups as of their latest token.
+//!
+//! The audience rules read an owner's organization and groups from here. Recording happens on
+//! every authenticated request, but writes only when the claims changed: a per-process memo of
+//! what was last recorded answers the common case without touching the database.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use entity::{directory_group, directory_user};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
+};
+use sha2::{Digest, Sha256};
+
+use super::values::UserId;
+use super::viewer::Caller;
+use crate::error::AppResult;
+
+/// Remembers what was last recorded for each caller, per process.
+#[derive(Debug, Default)]
+pub struct Directory {
+    recorded: Mutex<HashMap<String, String>>,
+}
+
+/// How many callers the memo holds before it starts over (a bound on memory, not a cache policy).
+const MEMO_LIMIT: usize = 100_000;
+
+fn fingerprint(caller: &Caller) -> String {
+    let canonical = serde_json::json!([caller.name, caller.tenant_id, caller.groups]);
+    let digest = Sha256::digest(canonical.to_string().as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Directory {
+    fn known(&self, id: &str, print: &str) -> bool {
+        self.recorded
+            .lock()
+            .map(|memo| memo.get(id).is_some_and(|p| p == print))
+            .unwrap_or(false)
+    }
+
+    fn remember(&self, id: &str, print: String) {
+        if let Ok(mut memo) = self.recorded.lock() {
+            if memo.len() >= MEMO_LIMIT {
+                memo.clear();
+            }
+            memo.insert(id.to_owned(), print);
+        }
+    }
+
+    /// Records `caller` unless the directory already holds these claims.
+    #[tracing::instrument(name = "directory.record", skip_all)]
+    pub async fn record(&self, db: &DatabaseConnection, caller: &Caller) -> AppResult<()> {
+        let id = caller.id.as_str();
+        let print = fingerprint(caller);
+        if self.known(id, &print) {
+            return Ok(());
+        }
+        let stored = directory_user::Entity::find_by_id(id.to_owned())
+            .one(db)
+            .await?
+            .map(|row| row.fingerprint);
+        if stored.as_deref() != Some(print.as_str()) {
+            write(db, caller, &print).await?;
+            tracing::debug!(user = id, "directory entry written");
+        }
+        self.remember(id, print);
+        Ok(())
+    }
+}
+
+/// A user's display name as of their latest token; `None` when unknown.
+#[tracing::instrument(name = "directory.display_name", skip_all)]
+pub async fn display_name(db: &DatabaseConnection, user: &UserId) -> AppResult<Option<String>> {
+    Ok(directory_user::Entity::find_by_id(user.as_str().to_owned())
+        .one(db)
+        .await?
+        .and_then(|row| row.display_name))
+}
+
+async fn write(db: &DatabaseConnection, caller: &Caller, print: &str) -> AppResult<()> {
+    let id = caller.id.as_str().to_owned();
+    let row = directory_user::ActiveModel {
+        id: Set(id.clone()),
+        display_name: Set(caller.name.clone()),
+        tenant_id: Set(caller.tenant_id.clone()),
+        groups: Set(serde_json::to_string(&caller.groups).map_err(crate::error::AppError::internal)?),
+        fingerprint: Set(print.to_owned()),
+        updated_at: Set(chrono::Utc::now().timestamp_micros()),
+    };
+    let txn = db.begin().await?;
+    directory_user::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(directory_user::Column::Id)
+                .update_columns([
+                    directory_user::Column::DisplayName,
+                    directory_user::Column::TenantId,
+                    directory_user::Column::Groups,
+                    directory_user::Column::Fingerprint,
+                    directory_user::Column::UpdatedAt,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await?;
+    directory_group::Entity::delete_many()
+        .filter(directory_group::Column::UserId.eq(id.as_str()))
+        .exec(&txn)
+        .await?;
+    let groups = caller.groups.iter().map(|g| directory_group::ActiveModel {
+        user_id: Set(id.clone()),
+        group_id: Set(g.clone()),
+    });
+    // The old rows are gone and token groups are deduplicated, so nothing conflicts.
+    directory_group::Entity::insert_many(groups)
+        .exec_without_returning(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(())
+}
