@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
 use rand::RngCore as _;
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, DbBackend};
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -18,9 +18,10 @@ use tower_http::trace::TraceLayer;
 use crate::auth::{Authenticator, Claims};
 use crate::config::Settings;
 use crate::domain::directory::Directory;
+use crate::domain::events::{EventBus, Publisher};
 use crate::domain::federation::Federation;
 use crate::graphql::{self, AppSchema, Limits};
-use crate::{db, graphiql, transport};
+use crate::{db, fanout, graphiql, transport};
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -33,6 +34,15 @@ pub struct AppState {
     pub max_batch_size: usize,
     /// `Bearer <token>` of the demo user, in development mode only.
     pub demo_authorization: Option<Arc<str>>,
+    pub websocket: WebSocketSettings,
+}
+
+/// Limits and timers of WebSocket connections.
+#[derive(Clone, Copy, Debug)]
+pub struct WebSocketSettings {
+    pub keepalive: std::time::Duration,
+    pub init_timeout: std::time::Duration,
+    pub max_subscriptions: usize,
 }
 
 /// The demo user of development mode.
@@ -44,6 +54,8 @@ pub struct Application {
     router: Router,
     addr: SocketAddr,
     demo_authorization: Option<Arc<str>>,
+    /// The PostgreSQL change listener of this instance, stopped with it.
+    fanout: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -82,25 +94,39 @@ impl Application {
 
         let db = db::connect(&settings.database_url, settings.database_max_connections).await?;
         db::migrate(&db).await?;
+        let bus = EventBus::default();
+        let on_postgres = db.get_database_backend() == DbBackend::Postgres;
+        let listener = if on_postgres {
+            Some(fanout::listen(&settings.database_url, bus.clone()).await?)
+        } else {
+            None
+        };
+        let publisher = Publisher::new(bus.clone(), on_postgres);
         let state = AppState {
-            schema: graphql::build_schema(db.clone(), Limits::default()),
+            schema: graphql::build_schema(db.clone(), publisher, bus, Limits::default()),
             db,
             auth: Arc::new(auth),
             federation: Arc::new(settings.federated_organizations.clone().unwrap_or_default()),
             directory: Arc::new(Directory::default()),
             max_batch_size: settings.max_batch_size,
             demo_authorization: demo_authorization.clone(),
+            websocket: WebSocketSettings {
+                keepalive: settings.ws_keepalive,
+                init_timeout: settings.ws_init_timeout,
+                max_subscriptions: settings.max_subscriptions_per_connection,
+            },
         };
         let router = router(state, settings.max_body_bytes);
-        let listener = TcpListener::bind(settings.bind)
+        let tcp = TcpListener::bind(settings.bind)
             .await
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
-        let addr = listener.local_addr()?;
+        let addr = tcp.local_addr()?;
         Ok(Self {
-            listener,
+            listener: tcp,
             router,
             addr,
             demo_authorization,
+            fanout: listener,
         })
     }
 
@@ -121,9 +147,13 @@ impl Application {
 
     /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router)
+        let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown_signal())
-            .await
+            .await;
+        if let Some(fanout) = self.fanout {
+            fanout.abort();
+        }
+        served
     }
 }
 

@@ -137,6 +137,20 @@ pub struct Settings {
     /// Largest request body in bytes (413 above it).
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1024 * 1024, global = true)]
     pub max_body_bytes: usize,
+    /// Seconds between keep-alive messages on WebSocket connections.
+    #[arg(long, env = "WS_KEEPALIVE", default_value = "15s", value_parser = humantime::parse_duration, global = true)]
+    pub ws_keepalive: Duration,
+    /// How long a WebSocket may wait before `connection_init` (then closed with 4408).
+    #[arg(long, env = "WS_INIT_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration, global = true)]
+    pub ws_init_timeout: Duration,
+    /// Most subscriptions one WebSocket connection may hold.
+    #[arg(
+        long,
+        env = "MAX_SUBSCRIPTIONS_PER_CONNECTION",
+        default_value_t = 50,
+        global = true
+    )]
+    pub max_subscriptions_per_connection: usize,
     /// Most database connections in the pool.
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10, global = true)]
     pub database_max_connections: u32,
@@ -155,6 +169,9 @@ impl Settings {
             log_format: LogFormat::Text,
             max_batch_size: 10,
             max_body_bytes: 1024 * 1024,
+            ws_keepalive: Duration::from_secs(15),
+            ws_init_timeout: Duration::from_secs(10),
+            max_subscriptions_per_connection: 50,
             database_max_connections: 5,
         }
     }

@@ -13,6 +13,8 @@ pub mod db;
 pub mod domain;
 /// The error type and the closed set of error codes.
 pub mod error;
+/// Change notifications across instances (PostgreSQL LISTEN/NOTIFY).
+pub mod fanout;
 /// GraphiQL, served offline.
 pub mod graphiql;
 /// The GraphQL schema.
@@ -21,3 +23,5 @@ pub mod graphql;
 pub mod telemetry;
 /// GraphQL over HTTP.
 pub mod transport;
+/// GraphQL over WebSocket (graphql-transport-ws and graphql-ws).
+pub mod websocket;

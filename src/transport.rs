@@ -14,7 +14,8 @@ use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{ServerError, Variables};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{RawQuery, State};
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{FromRequestParts, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
@@ -208,7 +209,7 @@ fn has_code(err: &ServerError) -> bool {
 
 /// Every error leaves with a code; an execution error without one is unexpected, so its
 /// message is masked and logged.
-fn errors_json(errors: Vec<ServerError>, request_error: bool) -> Value {
+pub(crate) fn errors_json(errors: Vec<ServerError>, request_error: bool) -> Value {
     let errors = errors
         .into_iter()
         .map(|mut err| {
@@ -347,6 +348,11 @@ async fn viewer_of(state: &AppState, headers: &HeaderMap) -> Result<Viewer, &'st
                 .map_err(|_| "the Authorization header is not valid text")?,
         ),
     };
+    identify(state, authorization).await
+}
+
+/// The viewer for an `Authorization` value (HTTP header or WebSocket `connection_init`).
+pub(crate) async fn identify(state: &AppState, authorization: Option<&str>) -> Result<Viewer, &'static str> {
     let viewer = state
         .auth
         .viewer(authorization)
@@ -529,13 +535,25 @@ fn get_is_preflighted(headers: &HeaderMap) -> bool {
         || non_empty("x-apollo-operation-name")
 }
 
-/// `GET /graphql`: a query in the query string, or GraphiQL for a browser.
-pub async fn graphql_get(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let raw = raw.unwrap_or_default();
+/// `GET /graphql`: a WebSocket upgrade, a query in the query string, or GraphiQL for a browser.
+pub async fn graphql_get(State(state): State<AppState>, request: axum::extract::Request) -> Response {
+    let (mut parts, _) = request.into_parts();
+    let headers = parts.headers.clone();
+    let is_upgrade = headers
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    if is_upgrade {
+        let authorization = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        return match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
+            Ok(ws) => crate::websocket::upgrade(ws, state, authorization),
+            Err(rejection) => rejection.into_response(),
+        };
+    }
+    let raw = parts.uri.query().unwrap_or_default().to_owned();
     let has_query = url::form_urlencoded::parse(raw.as_bytes()).any(|(k, _)| k == "query");
     if !has_query && wants_html(&headers) {
         return crate::graphiql::page(&state).into_response();

@@ -14,6 +14,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::events::{Change as InterestChange, ChangeKind, Publisher, Snapshot};
 use super::pagination::{Cursor, Direction, Order, OrderField, PageRequest, SortKey, Take};
 use super::values::{
     Audience, Categories, CollaborationTag, Description, DisplayName, HttpUrl, Inference, InterestId, Source,
@@ -468,7 +469,12 @@ fn opt_to_json<T: Serialize>(value: Option<&T>) -> AppResult<Option<String>> {
 
 /// Creates an interest on the caller's profile (or, for an admin, on `new.owner`'s).
 #[tracing::instrument(name = "interests.create", skip_all)]
-pub async fn create(db: &DatabaseConnection, viewer: &Viewer, new: NewInterest) -> AppResult<Interest> {
+pub async fn create(
+    db: &DatabaseConnection,
+    events: &Publisher,
+    viewer: &Viewer,
+    new: NewInterest,
+) -> AppResult<Interest> {
     let caller = require_caller(viewer)?;
     let owner = new.owner.clone().unwrap_or_else(|| caller.id.clone());
     if owner != caller.id && !caller.is_admin {
@@ -508,7 +514,16 @@ pub async fn create(db: &DatabaseConnection, viewer: &Viewer, new: NewInterest) 
     interest_tag::Entity::insert_many(tag_rows(id, &tags))
         .exec_without_returning(&txn)
         .await?;
+    let change = InterestChange {
+        kind: ChangeKind::Created,
+        interest_id: id,
+        user_id: owner.as_str().to_owned(),
+        before: None,
+        at: now,
+    };
+    events.stage(&txn, &change).await?;
     txn.commit().await?;
+    events.committed(change);
     tracing::info!(interest = %id, owner = owner.as_str(), "interest created");
     get(db, viewer, InterestId::from_uuid(id))
         .await?
@@ -540,6 +555,14 @@ async fn writable(
     Ok(row)
 }
 
+/// What the audience rule reads of `row`, for deliveries after it changes.
+fn snapshot(row: &interest::Model) -> Snapshot {
+    Snapshot {
+        user_id: row.user_id.clone(),
+        allowed_audiences: row.allowed_audiences.clone(),
+    }
+}
+
 fn conflict() -> AppError {
     AppError::Conflict("the interest was changed since that etag; read it again".into())
 }
@@ -551,6 +574,7 @@ const WRITE_ATTEMPTS: usize = 5;
 #[tracing::instrument(name = "interests.update", skip_all, fields(interest = %id))]
 pub async fn update(
     db: &DatabaseConnection,
+    events: &Publisher,
     viewer: &Viewer,
     id: InterestId,
     changes: InterestChanges,
@@ -559,7 +583,7 @@ pub async fn update(
     let caller = require_caller(viewer)?;
     for _ in 0..WRITE_ATTEMPTS {
         let row = writable(db, viewer, caller, id, if_match).await?;
-        if apply_update(db, caller, &row, &changes).await? {
+        if apply_update(db, events, caller, &row, &changes).await? {
             tracing::info!(interest = %id, "interest updated");
             return get(db, viewer, id)
                 .await?
@@ -575,13 +599,15 @@ pub async fn update(
 /// Writes the update if the row is still at `row.version`; `false` when it was not.
 async fn apply_update(
     db: &DatabaseConnection,
+    events: &Publisher,
     caller: &Caller,
     row: &interest::Model,
     changes: &InterestChanges,
 ) -> AppResult<bool> {
+    let modified_at = now_micros().max(row.modified_at + 1);
     let mut update = interest::ActiveModel {
         version: Set(row.version + 1),
-        modified_at: Set(now_micros().max(row.modified_at + 1)),
+        modified_at: Set(modified_at),
         last_modified_by: Set(Some(to_json(&IdentitySet::of(caller))?)),
         ..Default::default()
     };
@@ -651,7 +677,16 @@ async fn apply_update(
             .exec_without_returning(&txn)
             .await?;
     }
+    let change = InterestChange {
+        kind: ChangeKind::Updated,
+        interest_id: row.id,
+        user_id: row.user_id.clone(),
+        before: Some(snapshot(row)),
+        at: modified_at,
+    };
+    events.stage(&txn, &change).await?;
     txn.commit().await?;
+    events.committed(change);
     Ok(true)
 }
 
@@ -659,6 +694,7 @@ async fn apply_update(
 #[tracing::instrument(name = "interests.delete", skip_all, fields(interest = %id))]
 pub async fn delete(
     db: &DatabaseConnection,
+    events: &Publisher,
     viewer: &Viewer,
     id: InterestId,
     if_match: Option<&str>,
@@ -689,7 +725,16 @@ pub async fn delete(
             AppError::NotFound(format!("interest {id} not found"))
         });
     }
+    let change = InterestChange {
+        kind: ChangeKind::Deleted,
+        interest_id: row.id,
+        user_id: row.user_id.clone(),
+        before: Some(snapshot(&row)),
+        at: now_micros(),
+    };
+    events.stage(&txn, &change).await?;
     txn.commit().await?;
+    events.committed(change);
     tracing::info!(interest = %id, "interest deleted");
     Ok(id)
 }

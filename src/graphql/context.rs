@@ -3,6 +3,7 @@
 use async_graphql::Context;
 use sea_orm::DatabaseConnection;
 
+use crate::domain::events::Publisher;
 use crate::domain::Viewer;
 use crate::error::AppError;
 
@@ -12,6 +13,8 @@ pub trait ContextExt {
     fn db(&self) -> Result<&DatabaseConnection, AppError>;
     /// The caller of this request.
     fn viewer(&self) -> Result<&Viewer, AppError>;
+    /// Where writes publish their changes.
+    fn publisher(&self) -> Result<&Publisher, AppError>;
 }
 
 impl ContextExt for Context<'_> {
@@ -23,5 +26,10 @@ impl ContextExt for Context<'_> {
     fn viewer(&self) -> Result<&Viewer, AppError> {
         self.data::<Viewer>()
             .map_err(|_| AppError::internal(anyhow::anyhow!("no viewer in the request data")))
+    }
+
+    fn publisher(&self) -> Result<&Publisher, AppError> {
+        self.data::<Publisher>()
+            .map_err(|_| AppError::internal(anyhow::anyhow!("no publisher in the schema data")))
     }
 }

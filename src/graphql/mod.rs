@@ -4,6 +4,7 @@ pub mod context;
 pub mod inputs;
 pub mod mutation;
 pub mod query;
+pub mod subscription;
 pub mod types;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,11 +15,12 @@ use async_graphql::extensions::{
 };
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{
-    EmptySubscription, MergedObject, Response, Schema, SchemaBuilder, ServerError, ServerResult,
+    MergedObject, MergedSubscription, Response, Schema, SchemaBuilder, ServerError, ServerResult,
     ValidationResult, Variables,
 };
 use sea_orm::DatabaseConnection;
 
+use crate::domain::events::{EventBus, Publisher};
 use crate::error::ErrorCode;
 
 /// All queries, merged by feature.
@@ -29,8 +31,12 @@ pub struct Query(query::InterestQuery);
 #[derive(MergedObject, Default)]
 pub struct Mutation(mutation::InterestMutation, mutation::RelationshipMutation);
 
+/// All subscriptions, merged by feature.
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(subscription::InterestSubscription);
+
 /// The service's schema type.
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// Limits applied to every operation.
 #[derive(Clone, Copy, Debug)]
@@ -53,17 +59,17 @@ impl Default for Limits {
 }
 
 /// The one place the schema is built. `db` is `None` for SDL export.
-pub fn schema_builder(limits: Limits) -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+pub fn schema_builder(limits: Limits) -> SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(Query::default(), Mutation::default(), Subscription::default())
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(limits.max_recursive_depth)
         .extension(ErrorCodes)
 }
 
-/// The schema with its database, ready to serve.
-pub fn build_schema(db: DatabaseConnection, limits: Limits) -> AppSchema {
-    schema_builder(limits).data(db).finish()
+/// The schema with its database and event plumbing, ready to serve.
+pub fn build_schema(db: DatabaseConnection, events: Publisher, bus: EventBus, limits: Limits) -> AppSchema {
+    schema_builder(limits).data(db).data(events).data(bus).finish()
 }
 
 /// The SDL of the schema (the text of `schema.graphql`).

@@ -32,7 +32,9 @@ impl InterestMutation {
         let viewer = ctx.viewer()?;
         signed_in(viewer)?;
         let new = input.into_domain("input")?;
-        Ok(interests::create(ctx.db()?, viewer, new).await?.into())
+        Ok(interests::create(ctx.db()?, ctx.publisher()?, viewer, new)
+            .await?
+            .into())
     }
 
     /// Changes an interest; `ifMatch` refuses the write with `CONFLICT` unless it is the current etag.
@@ -47,11 +49,16 @@ impl InterestMutation {
         signed_in(viewer)?;
         let id = InterestId::parse("id", &id)?;
         let changes = input.into_domain("input")?;
-        Ok(
-            interests::update(ctx.db()?, viewer, id, changes, if_match.as_deref())
-                .await?
-                .into(),
+        Ok(interests::update(
+            ctx.db()?,
+            ctx.publisher()?,
+            viewer,
+            id,
+            changes,
+            if_match.as_deref(),
         )
+        .await?
+        .into())
     }
 
     /// Deletes an interest; `ifMatch` as for updates.
@@ -64,7 +71,7 @@ impl InterestMutation {
         let viewer = ctx.viewer()?;
         signed_in(viewer)?;
         let id = InterestId::parse("id", &id)?;
-        let deleted = interests::delete(ctx.db()?, viewer, id, if_match.as_deref()).await?;
+        let deleted = interests::delete(ctx.db()?, ctx.publisher()?, viewer, id, if_match.as_deref()).await?;
         Ok(DeleteInterestPayload {
             id: ID(deleted.to_string()),
         })

@@ -136,10 +136,11 @@ impl DatabaseGuard {
 /// What a test function gets: the database to run against.
 pub type TestFn = fn(TestDatabase) -> Pin<Box<dyn Future<Output = ()> + Send>>;
 
-/// One API test, to be run on every backend.
+/// One API test, to be run on every backend (or on one only).
 pub struct ApiTest {
     pub name: &'static str,
     pub run: TestFn,
+    pub only: Option<Backend>,
 }
 
 /// Lists async test functions of a module as [`ApiTest`]s.
@@ -147,7 +148,18 @@ pub struct ApiTest {
 macro_rules! api_tests {
     ($($name:ident),* $(,)?) => {
         pub fn tests() -> Vec<$crate::helpers::ApiTest> {
-            vec![$($crate::helpers::ApiTest { name: stringify!($name), run: |db| Box::pin($name(db)) }),*]
+            vec![$($crate::helpers::ApiTest { name: stringify!($name), run: |db| Box::pin($name(db)), only: None }),*]
+        }
+    };
+    ($($name:ident),* $(,)? ; postgres only: $($pg:ident),* $(,)?) => {
+        pub fn tests() -> Vec<$crate::helpers::ApiTest> {
+            let mut tests = vec![$($crate::helpers::ApiTest { name: stringify!($name), run: |db| Box::pin($name(db)), only: None }),*];
+            tests.extend([$($crate::helpers::ApiTest {
+                name: stringify!($pg),
+                run: |db| Box::pin($pg(db)),
+                only: Some($crate::helpers::Backend::Postgres),
+            }),*]);
+            tests
         }
     };
 }
@@ -169,6 +181,9 @@ pub fn run(modules: Vec<(&'static str, Vec<ApiTest>)>, plain: Vec<Trial>) -> std
     for (module, tests) in &modules {
         for test in tests {
             for backend in Backend::ALL {
+                if test.only.is_some_and(|only| only != backend) {
+                    continue;
+                }
                 let name = format!("{}::{module}::{}", backend.name(), test.name);
                 let run = test.run;
                 trials.push(Trial::ignorable_test(name, move || run_one(backend, run)));
@@ -315,6 +330,18 @@ impl User {
 }
 
 impl TestApp {
+    /// A client for a server already running at `address` (signed with [`SECRET`]).
+    pub fn at(address: &str) -> Self {
+        Self {
+            address: address.to_owned(),
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .expect("an HTTP client"),
+            auth: Authenticator::hs256(SECRET.as_bytes(), None, None),
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }
@@ -391,3 +418,114 @@ pub const INTEREST_FIELDS: &str = "id userId displayName description webUrl thum
     createdBy { user { id displayName tenantId } application { id displayName tenantId } device { id displayName tenantId } } \
     createdDateTime lastModifiedBy { user { id displayName tenantId } application { id displayName } device { id } } \
     lastModifiedDateTime etag";
+
+/// A WebSocket client speaking one GraphQL sub-protocol.
+pub struct WsClient {
+    socket: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+}
+
+/// How a WebSocket ended, or what it sent.
+#[derive(Debug, PartialEq)]
+pub enum WsEvent {
+    Message(Value),
+    Closed(Option<u16>),
+}
+
+impl TestApp {
+    /// Opens `/graphql` as a WebSocket with `protocol`, optionally with an `Authorization` header.
+    pub async fn ws(&self, protocol: &str, header_token: Option<&str>) -> WsClient {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let url = self.address.replacen("http://", "ws://", 1) + "/graphql";
+        let mut request = url.into_client_request().expect("a WebSocket request");
+        request
+            .headers_mut()
+            .insert("sec-websocket-protocol", protocol.parse().expect("a header"));
+        if let Some(token) = header_token {
+            request.headers_mut().insert(
+                "authorization",
+                format!("Bearer {token}").parse().expect("a header"),
+            );
+        }
+        let (socket, response) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("the upgrade succeeds");
+        assert_eq!(
+            response
+                .headers()
+                .get("sec-websocket-protocol")
+                .and_then(|v| v.to_str().ok()),
+            Some(protocol),
+            "the server speaks the requested sub-protocol"
+        );
+        WsClient { socket }
+    }
+}
+
+impl WsClient {
+    pub async fn send(&mut self, message: Value) {
+        use futures_util::SinkExt;
+        self.socket
+            .send(tokio_tungstenite::tungstenite::Message::Text(
+                message.to_string().into(),
+            ))
+            .await
+            .expect("the message is sent");
+    }
+
+    /// The next message or close within `timeout`; `None` when nothing came.
+    pub async fn next_within(&mut self, timeout: Duration) -> Option<WsEvent> {
+        use futures_util::StreamExt;
+        use tokio_tungstenite::tungstenite::Message;
+        loop {
+            let received = tokio::time::timeout(timeout, self.socket.next()).await.ok()?;
+            return Some(match received {
+                Some(Ok(Message::Text(text))) => WsEvent::Message(serde_json::from_str(&text).expect("JSON")),
+                Some(Ok(Message::Close(frame))) => WsEvent::Closed(frame.map(|f| u16::from(f.code))),
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => WsEvent::Closed(None),
+            });
+        }
+    }
+
+    /// The next message that is not a keep-alive, within 10 s; panics otherwise.
+    pub async fn next_message(&mut self) -> Value {
+        loop {
+            match self.next_within(Duration::from_secs(10)).await {
+                Some(WsEvent::Message(m)) if m["type"] == "ka" || m["type"] == "ping" => continue,
+                Some(WsEvent::Message(m)) => return m,
+                other => panic!("expected a message, got {other:?}"),
+            }
+        }
+    }
+
+    /// Asserts no message but keep-alives arrives within `timeout`.
+    pub async fn expect_silence(&mut self, timeout: Duration) {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.next_within(left).await {
+                None => return,
+                Some(WsEvent::Message(m)) if m["type"] == "ka" || m["type"] == "ping" => continue,
+                Some(other) => panic!("expected silence, got {other:?}"),
+            }
+        }
+    }
+
+    /// The close code the server sends next.
+    pub async fn close_code(&mut self) -> Option<u16> {
+        loop {
+            match self.next_within(Duration::from_secs(10)).await {
+                Some(WsEvent::Closed(code)) => return code,
+                Some(WsEvent::Message(_)) => continue,
+                None => panic!("the socket stayed open"),
+            }
+        }
+    }
+
+    /// `connection_init` with `payload`, then the `connection_ack`.
+    pub async fn init(&mut self, payload: Value) {
+        self.send(json!({ "type": "connection_init", "payload": payload }))
+            .await;
+        assert_eq!(self.next_message().await["type"], "connection_ack");
+    }
+}

@@ -7,6 +7,7 @@ mod http;
 mod interests;
 mod pagination;
 mod schema;
+mod subscriptions;
 mod validation;
 
 fn main() -> std::process::ExitCode {
@@ -18,6 +19,7 @@ fn main() -> std::process::ExitCode {
             ("validation", validation::tests()),
             ("pagination", pagination::tests()),
             ("audiences", audiences::tests()),
+            ("subscriptions", subscriptions::tests()),
         ],
         schema::tests(),
     )
