@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_create_interest;
 mod m20261128_000002_create_directory_and_relationship;
+mod m20261128_000003_create_interest_search;
 
 /// Every migration of the service, in order.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261128_000001_create_interest::Migration),
             Box::new(m20261128_000002_create_directory_and_relationship::Migration),
+            Box::new(m20261128_000003_create_interest_search::Migration),
         ]
     }
 }

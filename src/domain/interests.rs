@@ -5,17 +5,18 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use entity::{interest, interest_category, interest_tag};
-use sea_orm::sea_query::Query;
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
+    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::events::{Change as InterestChange, ChangeKind, Publisher, Snapshot};
 use super::pagination::{Cursor, Direction, Order, OrderField, PageRequest, SortKey, Take};
+use super::search::SearchTerms;
 use super::values::{
     Audience, Categories, CollaborationTag, Description, DisplayName, HttpUrl, Inference, InterestId, Source,
     UserId,
@@ -191,6 +192,8 @@ pub struct InterestFilter {
     pub created_before: Option<DateTime<Utc>>,
     pub modified_after: Option<DateTime<Utc>>,
     pub modified_before: Option<DateTime<Utc>>,
+    /// Full text over display name, description and categories.
+    pub search: Option<SearchTerms>,
 }
 
 /// Which interests a list or count covers: a filter, optionally on one profile.
@@ -203,9 +206,18 @@ pub struct Selection {
 
 impl Selection {
     /// The SQL condition for this selection as `viewer` sees it.
-    fn condition(&self, viewer: &Viewer) -> Condition {
+    fn condition(&self, viewer: &Viewer, backend: DbBackend) -> Condition {
         let f = &self.filter;
         let mut cond = Condition::all().add(visible_to(viewer));
+        if let Some(search) = &f.search {
+            cond = cond.add(search.matches(backend));
+            // Not searchable: kept out of everybody's search but the owner's.
+            let mut searchable = Condition::any().add(interest::Column::IsSearchable.eq(true));
+            if let Some(caller) = viewer.caller() {
+                searchable = searchable.add(interest::Column::UserId.eq(caller.id.as_str()));
+            }
+            cond = cond.add(searchable);
+        }
         if let Some(owner) = &self.owner {
             cond = cond.add(interest::Column::UserId.eq(owner.as_str()));
         }
@@ -276,19 +288,17 @@ fn require_caller(viewer: &Viewer) -> AppResult<&Caller> {
         .ok_or_else(|| AppError::Unauthenticated("sign in to do this".into()))
 }
 
-fn sort_column(field: OrderField) -> interest::Column {
+/// The expression a list is sorted by.
+fn sort_expr(field: OrderField, selection: &Selection, backend: DbBackend) -> SimpleExpr {
+    let column = |c: interest::Column| Expr::col((interest::Entity, c));
     match field {
-        OrderField::CreatedDateTime => interest::Column::CreatedAt,
-        OrderField::LastModifiedDateTime => interest::Column::ModifiedAt,
-        OrderField::DisplayName => interest::Column::DisplayNameKey,
-    }
-}
-
-fn sort_key(field: OrderField, m: &interest::Model) -> SortKey {
-    match field {
-        OrderField::CreatedDateTime => SortKey::Micros(m.created_at),
-        OrderField::LastModifiedDateTime => SortKey::Micros(m.modified_at),
-        OrderField::DisplayName => SortKey::Text(m.display_name_key.clone()),
+        OrderField::CreatedDateTime => column(interest::Column::CreatedAt),
+        OrderField::LastModifiedDateTime => column(interest::Column::ModifiedAt),
+        OrderField::DisplayName => column(interest::Column::DisplayNameKey),
+        OrderField::Relevance => match &selection.filter.search {
+            Some(search) => search.score(backend),
+            None => column(interest::Column::CreatedAt),
+        },
     }
 }
 
@@ -296,6 +306,7 @@ fn key_value(key: &SortKey) -> sea_orm::Value {
     match key {
         SortKey::Micros(v) => (*v).into(),
         SortKey::Text(s) => s.clone().into(),
+        SortKey::Score(v) => (*v).into(),
     }
 }
 
@@ -303,20 +314,20 @@ fn key_value(key: &SortKey) -> sea_orm::Value {
 ///
 /// Written as `key >= k AND (key > k OR id > i)` rather than a row-value comparison: every
 /// backend turns the first term into an index range, and MySQL does not for row values.
-fn beyond(order: Order, cursor: &Cursor, forward: bool) -> Condition {
-    let column = sort_column(order.field);
-    let key = key_value(&cursor.key);
-    let ascending = (order.direction == Direction::Asc) == forward;
+fn beyond(key: &SimpleExpr, direction: Direction, cursor: &Cursor, forward: bool) -> Condition {
+    let value = key_value(&cursor.key);
+    let ascending = (direction == Direction::Asc) == forward;
+    let key = || Expr::expr(key.clone());
     if ascending {
-        Condition::all().add(column.gte(key.clone())).add(
+        Condition::all().add(key().gte(value.clone())).add(
             Condition::any()
-                .add(column.gt(key))
+                .add(key().gt(value))
                 .add(interest::Column::Id.gt(cursor.id)),
         )
     } else {
-        Condition::all().add(column.lte(key.clone())).add(
+        Condition::all().add(key().lte(value.clone())).add(
             Condition::any()
-                .add(column.lt(key))
+                .add(key().lt(value))
                 .add(interest::Column::Id.lt(cursor.id)),
         )
     }
@@ -339,10 +350,12 @@ pub async fn edge_exists_beyond(
     cursor: &Cursor,
     forward: bool,
 ) -> AppResult<bool> {
+    let backend = db.get_database_backend();
+    let key = sort_expr(order.field, selection, backend);
     // "At or beyond" the cursor is "not strictly on the other side of it".
     let cond = selection
-        .condition(viewer)
-        .add(beyond(order, cursor, !forward).not());
+        .condition(viewer, backend)
+        .add(beyond(&key, order.direction, cursor, !forward).not());
     let found = interest::Entity::find()
         .select_only()
         .column(interest::Column::Id)
@@ -354,6 +367,34 @@ pub async fn edge_exists_beyond(
     Ok(found.is_some())
 }
 
+/// A row with the value it is sorted by.
+struct Keyed {
+    row: interest::Model,
+    key: SortKey,
+}
+
+/// The computed sort key travels as this extra column.
+const SORT_KEY_COLUMN: &str = "sort_key";
+
+impl FromQueryResult for Keyed {
+    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        let row = interest::Model::from_query_result(res, pre)?;
+        let key = match res.try_get::<Option<f64>>(pre, SORT_KEY_COLUMN) {
+            Ok(score) => SortKey::Score(score.unwrap_or(0.0)),
+            Err(_) => SortKey::Micros(row.created_at),
+        };
+        Ok(Self { row, key })
+    }
+}
+
+fn key_of(field: OrderField, m: &interest::Model) -> SortKey {
+    match field {
+        OrderField::CreatedDateTime | OrderField::Relevance => SortKey::Micros(m.created_at),
+        OrderField::LastModifiedDateTime => SortKey::Micros(m.modified_at),
+        OrderField::DisplayName => SortKey::Text(m.display_name_key.clone()),
+    }
+}
+
 /// One page of the interests `viewer` may see under `selection`.
 #[tracing::instrument(name = "interests.list", skip_all)]
 pub async fn list(
@@ -363,25 +404,42 @@ pub async fn list(
     order: Order,
     page: &PageRequest,
 ) -> AppResult<Page> {
+    let backend = db.get_database_backend();
     let (size, forward) = match page.take {
         Take::First(n) => (n, true),
         Take::Last(n) => (n, false),
     };
-    let mut cond = selection.condition(viewer);
+    let key = sort_expr(order.field, selection, backend);
+    let mut cond = selection.condition(viewer, backend);
     if let Some(after) = &page.after {
-        cond = cond.add(beyond(order, after, true));
+        cond = cond.add(beyond(&key, order.direction, after, true));
     }
     if let Some(before) = &page.before {
-        cond = cond.add(beyond(order, before, false));
+        cond = cond.add(beyond(&key, order.direction, before, false));
     }
     let sql_order = sea_order(order.direction, forward);
-    let mut rows = interest::Entity::find()
+    let query = interest::Entity::find()
         .filter(cond)
-        .order_by(sort_column(order.field), sql_order.clone())
+        .order_by(key.clone(), sql_order.clone())
         .order_by(interest::Column::Id, sql_order)
-        .limit(size + 1)
-        .all(db)
-        .await?;
+        .limit(size + 1);
+    let mut rows: Vec<Keyed> = if order.field == OrderField::Relevance {
+        query
+            .column_as(key, SORT_KEY_COLUMN)
+            .into_model::<Keyed>()
+            .all(db)
+            .await?
+    } else {
+        query
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|row| Keyed {
+                key: key_of(order.field, &row),
+                row,
+            })
+            .collect()
+    };
     let more = rows.len() as u64 > size;
     rows.truncate(size as usize);
     if !forward {
@@ -389,13 +447,9 @@ pub async fn list(
     }
     let edges = rows
         .into_iter()
-        .map(|m| {
-            let cursor = Cursor {
-                key: sort_key(order.field, &m),
-                id: m.id,
-            }
-            .encode(order);
-            Interest::from_model(m).map(|i| (i, cursor))
+        .map(|Keyed { row, key }| {
+            let cursor = Cursor { key, id: row.id }.encode(order);
+            Interest::from_model(row).map(|i| (i, cursor))
         })
         .collect::<AppResult<Vec<_>>>()?;
     let (has_next_page, has_previous_page) = if forward {
@@ -414,7 +468,7 @@ pub async fn list(
 #[tracing::instrument(name = "interests.count", skip_all)]
 pub async fn count(db: &DatabaseConnection, viewer: &Viewer, selection: &Selection) -> AppResult<u64> {
     Ok(interest::Entity::find()
-        .filter(selection.condition(viewer))
+        .filter(selection.condition(viewer, db.get_database_backend()))
         .count(db)
         .await?)
 }
@@ -604,7 +658,7 @@ async fn apply_update(
     row: &interest::Model,
     changes: &InterestChanges,
 ) -> AppResult<bool> {
-    let modified_at = now_micros().max(row.modified_at + 1);
+    let modified_at = std::cmp::max(now_micros(), row.modified_at + 1);
     let mut update = interest::ActiveModel {
         version: Set(row.version + 1),
         modified_at: Set(modified_at),

@@ -7,6 +7,7 @@ pub mod federation;
 pub mod interests;
 pub mod pagination;
 pub mod relationships;
+pub mod search;
 pub mod values;
 pub mod viewer;
 pub mod visibility;

@@ -18,6 +18,8 @@ pub enum OrderField {
     CreatedDateTime,
     LastModifiedDateTime,
     DisplayName,
+    /// Full-text relevance, best first: the order of a search without `orderBy`.
+    Relevance,
 }
 
 /// Sort direction.
@@ -45,22 +47,26 @@ impl Order {
             (OrderField::LastModifiedDateTime, Direction::Desc) => "md",
             (OrderField::DisplayName, Direction::Asc) => "na",
             (OrderField::DisplayName, Direction::Desc) => "nd",
+            (OrderField::Relevance, Direction::Asc) => "ra",
+            (OrderField::Relevance, Direction::Desc) => "rd",
         }
     }
 }
 
 /// The value of the sort column of one row.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum SortKey {
     /// A timestamp in microseconds.
     Micros(i64),
     /// A normalised display name.
     Text(String),
+    /// A search score.
+    Score(f64),
 }
 
 /// A position in a list under one order.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Cursor {
     pub key: SortKey,
     pub id: Uuid,
@@ -100,6 +106,7 @@ impl Cursor {
         let key_fits = matches!(
             (&wire.k, order.field),
             (SortKey::Text(_), OrderField::DisplayName)
+                | (SortKey::Score(_), OrderField::Relevance)
                 | (
                     SortKey::Micros(_),
                     OrderField::CreatedDateTime | OrderField::LastModifiedDateTime
@@ -125,7 +132,7 @@ pub enum Take {
 }
 
 /// A validated page request: a size from one end, and optional bounds on both sides.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PageRequest {
     pub take: Take,
     pub after: Option<Cursor>,

@@ -8,6 +8,7 @@ use async_graphql::{Enum, InputObject, MaybeUndefined, ID};
 use super::types::{AllowedAudiences, CollaborationTag, DateTime};
 use crate::domain::interests::{Change, InterestChanges, InterestFilter, NewInterest};
 use crate::domain::pagination::{Direction, Order, OrderField};
+use crate::domain::search::SearchTerms;
 use crate::domain::values::{
     Audience, Categories, Description, DisplayName, HttpUrl, Inference, Source, UserId, FILTER_MAX_VALUES,
 };
@@ -72,6 +73,9 @@ pub struct InterestFilterInput {
     pub modified_after: Option<DateTime>,
     /// Last modified strictly before.
     pub modified_before: Option<DateTime>,
+    /// Full text over displayName, description and categories: every word, as a prefix,
+    /// case-insensitive. Ranked best first unless `orderBy` is given.
+    pub search: Option<String>,
 }
 
 fn bounded<T>(field: &str, values: &[T]) -> AppResult<()> {
@@ -125,6 +129,10 @@ impl InterestFilterInput {
             created_before: self.created_before.map(|t| t.0),
             modified_after: self.modified_after.map(|t| t.0),
             modified_before: self.modified_before.map(|t| t.0),
+            search: self
+                .search
+                .map(|q| SearchTerms::parse(&format!("{field}.search"), &q))
+                .transpose()?,
         })
     }
 }

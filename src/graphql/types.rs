@@ -11,7 +11,7 @@ use tokio::sync::OnceCell;
 use super::context::ContextExt;
 use super::inputs::{InterestFilterInput, InterestOrder};
 use crate::domain::interests::{self, IdentitySet as DomainIdentitySet, Interest, Page, Selection};
-use crate::domain::pagination::{Order, PageRequest};
+use crate::domain::pagination::{Direction, Order, OrderField, PageRequest};
 use crate::domain::values::{self, UserId};
 use crate::domain::{directory, relationships};
 use crate::error::AppError;
@@ -348,7 +348,15 @@ impl PersonInterestConnection {
             .map(|f| f.into_domain("filter"))
             .transpose()?
             .unwrap_or_default();
-        let order = order_by.map(Order::from).unwrap_or_default();
+        // A search without an explicit order is ranked, best first.
+        let order = match (order_by, &filter.search) {
+            (Some(order), _) => Order::from(order),
+            (None, Some(_)) => Order {
+                field: OrderField::Relevance,
+                direction: Direction::Desc,
+            },
+            (None, None) => Order::default(),
+        };
         let page = PageRequest::parse(first, after.as_deref(), last, before.as_deref(), order)?;
         Ok(Self {
             state: Arc::new(ConnectionState {

@@ -7,6 +7,7 @@ mod http;
 mod interests;
 mod pagination;
 mod schema;
+mod search;
 mod subscriptions;
 mod validation;
 
@@ -20,6 +21,7 @@ fn main() -> std::process::ExitCode {
             ("pagination", pagination::tests()),
             ("audiences", audiences::tests()),
             ("subscriptions", subscriptions::tests()),
+            ("search", search::tests()),
         ],
         schema::tests(),
     )
