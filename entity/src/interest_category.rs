@@ -9,6 +9,8 @@ pub struct Model {
     pub interest_id: Uuid,
     #[sea_orm(primary_key, auto_increment = false)]
     pub category_key: String,
+    /// The owner's spelling; NULL on rows written before it was kept.
+    pub name: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

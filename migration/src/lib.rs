@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261128_000001_create_interest;
 mod m20261128_000002_create_directory_and_relationship;
 mod m20261128_000003_create_interest_search;
+mod m20261128_000004_add_interest_category_name;
 
 /// Every migration of the service, in order.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_create_interest::Migration),
             Box::new(m20261128_000002_create_directory_and_relationship::Migration),
             Box::new(m20261128_000003_create_interest_search::Migration),
+            Box::new(m20261128_000004_add_interest_category_name::Migration),
         ]
     }
 }

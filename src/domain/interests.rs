@@ -113,6 +113,11 @@ fn to_json<T: Serialize>(value: &T) -> AppResult<String> {
 }
 
 impl Interest {
+    /// Reads a stored row (for other domain modules that query interests themselves).
+    pub(crate) fn from_model_pub(m: interest::Model) -> AppResult<Self> {
+        Self::from_model(m)
+    }
+
     fn from_model(m: interest::Model) -> AppResult<Self> {
         let tags: Vec<String> = from_json("collaboration_tags", &m.collaboration_tags)?;
         Ok(Self {
@@ -202,16 +207,21 @@ pub struct Selection {
     pub filter: InterestFilter,
     /// Only this owner's profile (`User.interests`).
     pub owner: Option<UserId>,
+    /// Discovery (facets, matches): leave out other people's unsearchable interests, as a
+    /// search does.
+    pub searchable_only: bool,
 }
 
 impl Selection {
     /// The SQL condition for this selection as `viewer` sees it.
-    fn condition(&self, viewer: &Viewer, backend: DbBackend) -> Condition {
+    pub(crate) fn condition(&self, viewer: &Viewer, backend: DbBackend) -> Condition {
         let f = &self.filter;
         let mut cond = Condition::all().add(visible_to(viewer));
         if let Some(search) = &f.search {
             cond = cond.add(search.matches(backend));
-            // Not searchable: kept out of everybody's search but the owner's.
+        }
+        if self.searchable_only || f.search.is_some() {
+            // Not searchable: kept out of everybody's search and discovery but the owner's.
             let mut searchable = Condition::any().add(interest::Column::IsSearchable.eq(true));
             if let Some(caller) = viewer.caller() {
                 searchable = searchable.add(interest::Column::UserId.eq(caller.id.as_str()));
@@ -497,9 +507,11 @@ fn category_rows(id: Uuid, categories: &Categories) -> Vec<interest_category::Ac
     categories
         .keys()
         .into_iter()
-        .map(|key| interest_category::ActiveModel {
+        .zip(categories.as_slice())
+        .map(|(key, name)| interest_category::ActiveModel {
             interest_id: Set(id),
             category_key: Set(key),
+            name: Set(Some(name.clone())),
         })
         .collect()
 }

@@ -11,10 +11,11 @@ use sea_orm::DbBackend;
 
 use crate::error::{AppError, AppResult};
 
-/// A validated search: 1–16 lower-cased words.
+/// A validated search: 1–16 lower-cased words, all required (a search) or any (similarity).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SearchTerms {
     words: Vec<String>,
+    any: bool,
 }
 
 impl SearchTerms {
@@ -42,7 +43,18 @@ impl SearchTerms {
                 format!("search has at most {} words", Self::MAX_WORDS),
             ));
         }
-        Ok(Self { words })
+        Ok(Self { words, any: false })
+    }
+
+    /// Text similar to `text`: any of its words (at most 16), `None` when it has none.
+    pub fn similar_to(text: &str) -> Option<Self> {
+        let words: Vec<String> = text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .take(Self::MAX_WORDS)
+            .collect();
+        (!words.is_empty()).then_some(Self { words, any: true })
     }
 
     pub fn words(&self) -> &[String] {
@@ -53,17 +65,22 @@ impl SearchTerms {
     fn query(&self, backend: DbBackend) -> Option<String> {
         // Words hold letters and digits only, so none of these syntaxes can be escaped from.
         let words = self.words.iter();
+        let (and, plus, sqlite_and) = if self.any {
+            (" | ", "", " OR ")
+        } else {
+            (" & ", "+", " AND ")
+        };
         let text = match backend {
-            DbBackend::Postgres => words.map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & "),
+            DbBackend::Postgres => words.map(|w| format!("{w}:*")).collect::<Vec<_>>().join(and),
             DbBackend::MySql => words
                 .filter(|w| w.chars().count() >= 3)
-                .map(|w| format!("+{w}*"))
+                .map(|w| format!("{plus}{w}*"))
                 .collect::<Vec<_>>()
                 .join(" "),
             _ => words
                 .map(|w| format!("\"{w}\"*"))
                 .collect::<Vec<_>>()
-                .join(" AND "),
+                .join(sqlite_and),
         };
         (!text.is_empty()).then_some(text)
     }
@@ -89,7 +106,7 @@ impl SearchTerms {
         }
     }
 
-    /// How well the interest matches; higher is better.
+    /// How well the interest matches; higher is better, 0 when it does not match.
     pub fn score(&self, backend: DbBackend) -> SimpleExpr {
         let Some(query) = self.query(backend) else {
             return Expr::cust("0.0");
@@ -104,7 +121,7 @@ impl SearchTerms {
                 [query],
             ),
             _ => Expr::cust_with_values(
-                r#"(SELECT -bm25(interest_fts) FROM interest_fts WHERE interest_fts MATCH ? AND interest_fts.interest_id = "interest"."id")"#,
+                r#"coalesce((SELECT -bm25(interest_fts) FROM interest_fts WHERE interest_fts MATCH ? AND interest_fts.interest_id = "interest"."id"), 0.0)"#,
                 [query],
             ),
         }

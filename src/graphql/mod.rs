@@ -25,7 +25,7 @@ use crate::error::ErrorCode;
 
 /// All queries, merged by feature.
 #[derive(MergedObject, Default)]
-pub struct Query(query::InterestQuery);
+pub struct Query(query::InterestQuery, query::DiscoveryQuery);
 
 /// All mutations, merged by feature.
 #[derive(MergedObject, Default)]

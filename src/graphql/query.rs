@@ -4,9 +4,10 @@ use async_graphql::{Context, Object, ID};
 
 use super::context::ContextExt;
 use super::inputs::{InterestFilterInput, InterestOrder};
-use super::types::{PersonInterest, PersonInterestConnection, User};
-use crate::domain::interests;
-use crate::domain::values::{InterestId, UserId};
+use super::types::{InterestFacets, InterestMatch, PersonInterest, PersonInterestConnection, User};
+use crate::domain::discovery;
+use crate::domain::interests::{self, Selection};
+use crate::domain::values::{InterestId, PageSize, UserId};
 use crate::domain::Viewer;
 use crate::error::AppError;
 
@@ -64,5 +65,52 @@ impl InterestQuery {
         Ok(PersonInterestConnection::new(
             None, filter, order_by, first, after, last, before,
         )?)
+    }
+}
+
+/// Discovery: facets and mentor matching.
+#[derive(Default)]
+pub struct DiscoveryQuery;
+
+#[Object]
+impl DiscoveryQuery {
+    /// For one of the caller's interests: other people's visible, searchable interests on the
+    /// same topic that can help (or want help), best first.
+    async fn matches_for(
+        &self,
+        ctx: &Context<'_>,
+        interest_id: ID,
+        #[graphql(default = 20)] first: i32,
+    ) -> async_graphql::Result<Vec<InterestMatch>> {
+        let id = InterestId::parse("interestId", &interest_id)?;
+        let first = PageSize::parse("first", first)?;
+        let matches = discovery::matches_for(ctx.db()?, ctx.viewer()?, id, first).await?;
+        Ok(matches
+            .into_iter()
+            .map(|(interest, score)| InterestMatch {
+                interest: interest.into(),
+                score,
+            })
+            .collect())
+    }
+
+    /// Counts of what the caller may see under `filter`.
+    async fn interest_facets(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<InterestFilterInput>,
+    ) -> async_graphql::Result<InterestFacets> {
+        let filter = filter
+            .map(|f| f.into_domain("filter"))
+            .transpose()?
+            .unwrap_or_default();
+        let selection = Selection {
+            filter,
+            owner: None,
+            searchable_only: true,
+        };
+        Ok(discovery::facets(ctx.db()?, ctx.viewer()?, &selection)
+            .await?
+            .into())
     }
 }

@@ -13,7 +13,7 @@ use super::inputs::{InterestFilterInput, InterestOrder};
 use crate::domain::interests::{self, IdentitySet as DomainIdentitySet, Interest, Page, Selection};
 use crate::domain::pagination::{Direction, Order, OrderField, PageRequest};
 use crate::domain::values::{self, UserId};
-use crate::domain::{directory, relationships};
+use crate::domain::{directory, discovery, relationships};
 use crate::error::AppError;
 
 /// RFC 3339 date and time in UTC with microseconds, e.g. `2026-11-28T09:30:00.123456Z`.
@@ -360,7 +360,11 @@ impl PersonInterestConnection {
         let page = PageRequest::parse(first, after.as_deref(), last, before.as_deref(), order)?;
         Ok(Self {
             state: Arc::new(ConnectionState {
-                selection: Selection { filter, owner },
+                selection: Selection {
+                    filter,
+                    owner,
+                    searchable_only: false,
+                },
                 order,
                 page,
                 fetched: OnceCell::new(),
@@ -466,4 +470,57 @@ impl PageInfo {
 #[derive(SimpleObject)]
 pub struct DeleteInterestPayload {
     pub id: ID,
+}
+
+/// One value of a facet and how many visible interests have it.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct FacetCount {
+    /// A category (its most common spelling) or a GraphQL enum name.
+    pub value: String,
+    pub count: i32,
+}
+
+/// Counts of what the caller may see under a filter, largest first.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct InterestFacets {
+    /// The 50 most common categories (case-insensitive).
+    pub categories: Vec<FacetCount>,
+    /// Every collaboration tag.
+    pub collaboration_tags: Vec<FacetCount>,
+    /// Every audience.
+    pub allowed_audiences: Vec<FacetCount>,
+}
+
+fn facet(value: impl Into<String>, count: u64) -> FacetCount {
+    FacetCount {
+        value: value.into(),
+        count: i32::try_from(count).unwrap_or(i32::MAX),
+    }
+}
+
+impl From<discovery::Facets> for InterestFacets {
+    fn from(f: discovery::Facets) -> Self {
+        Self {
+            categories: f.categories.into_iter().map(|(v, n)| facet(v, n)).collect(),
+            collaboration_tags: f
+                .collaboration_tags
+                .into_iter()
+                .map(|(t, n)| facet(t.as_str(), n))
+                .collect(),
+            allowed_audiences: f
+                .allowed_audiences
+                .into_iter()
+                .map(|(a, n)| facet(a.as_str(), n))
+                .collect(),
+        }
+    }
+}
+
+/// Another person's interest on the same topic, and how well it matches.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct InterestMatch {
+    pub interest: PersonInterest,
+    /// Higher is better: an equal normalised displayName outranks shared categories, which
+    /// outrank text similarity.
+    pub score: f64,
 }

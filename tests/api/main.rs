@@ -2,6 +2,7 @@
 
 mod audiences;
 mod cli;
+mod discovery;
 mod helpers;
 mod http;
 mod interests;
@@ -22,6 +23,7 @@ fn main() -> std::process::ExitCode {
             ("audiences", audiences::tests()),
             ("subscriptions", subscriptions::tests()),
             ("search", search::tests()),
+            ("discovery", discovery::tests()),
         ],
         schema::tests(),
     )
