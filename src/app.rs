@@ -1,6 +1,7 @@
 //! The application: state, router and server lifecycle.
 
 use std::net::SocketAddr;
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use anyhow::Context as _;
@@ -30,11 +31,17 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub auth: Arc<Authenticator>,
     pub federation: Arc<Federation>,
+    /// This process's change channel.
+    pub bus: EventBus,
     pub directory: Arc<Directory>,
     pub max_batch_size: usize,
     /// `Bearer <token>` of the demo user, in development mode only.
     pub demo_authorization: Option<Arc<str>>,
     pub websocket: WebSocketSettings,
+    /// Statements run on the pool since start.
+    pub statements: Arc<AtomicU64>,
+    /// How long batched loaders gather keys.
+    pub batch_window: std::time::Duration,
 }
 
 /// Limits and timers of WebSocket connections.
@@ -92,8 +99,9 @@ impl Application {
             None
         };
 
-        let db = db::connect(&settings.database_url, settings.database_max_connections).await?;
+        let mut db = db::connect(&settings.database_url, settings.database_max_connections).await?;
         db::migrate(&db).await?;
+        let statements = db::count_statements(&mut db);
         let bus = EventBus::default();
         let on_postgres = db.get_database_backend() == DbBackend::Postgres;
         let listener = if on_postgres {
@@ -103,7 +111,8 @@ impl Application {
         };
         let publisher = Publisher::new(bus.clone(), on_postgres);
         let state = AppState {
-            schema: graphql::build_schema(db.clone(), publisher, bus, Limits::default()),
+            schema: graphql::build_schema(db.clone(), publisher, bus.clone(), Limits::default()),
+            bus,
             db,
             auth: Arc::new(auth),
             federation: Arc::new(settings.federated_organizations.clone().unwrap_or_default()),
@@ -115,6 +124,8 @@ impl Application {
                 init_timeout: settings.ws_init_timeout,
                 max_subscriptions: settings.max_subscriptions_per_connection,
             },
+            statements,
+            batch_window: settings.batch_window,
         };
         let router = router(state, settings.max_body_bytes);
         let tcp = TcpListener::bind(settings.bind)
@@ -168,6 +179,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(CatchPanicLayer::new())
         .layer(PropagateRequestIdLayer::x_request_id())
@@ -186,6 +198,24 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
     }
+}
+
+/// Prometheus text format.
+async fn metrics(State(state): State<AppState>) -> ([(axum::http::HeaderName, &'static str); 1], String) {
+    let body = format!(
+        "# HELP interest_gateway_db_statements_total SQL statements run on the connection pool.\n\
+         # TYPE interest_gateway_db_statements_total counter\n\
+         interest_gateway_db_statements_total {}\n\
+         # HELP interest_gateway_subscribers Open subscriptions in this process.\n\
+         # TYPE interest_gateway_subscribers gauge\n\
+         interest_gateway_subscribers {}\n",
+        state.statements.load(std::sync::atomic::Ordering::Relaxed),
+        state.bus.subscribers(),
+    );
+    (
+        [(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        body,
+    )
 }
 
 async fn shutdown_signal() {

@@ -151,6 +151,9 @@ pub struct Settings {
         global = true
     )]
     pub max_subscriptions_per_connection: usize,
+    /// How long nested reads gather keys before one batched query.
+    #[arg(long, env = "BATCH_WINDOW", default_value = "2ms", value_parser = humantime::parse_duration, global = true)]
+    pub batch_window: Duration,
     /// Most database connections in the pool.
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10, global = true)]
     pub database_max_connections: u32,
@@ -172,6 +175,7 @@ impl Settings {
             ws_keepalive: Duration::from_secs(15),
             ws_init_timeout: Duration::from_secs(10),
             max_subscriptions_per_connection: 50,
+            batch_window: Duration::from_millis(2),
             database_max_connections: 5,
         }
     }

@@ -1,5 +1,7 @@
 //! Database connection, pool settings and migrations on start.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
@@ -26,6 +28,16 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
     Database::connect(options)
         .await
         .map_err(|e| anyhow::anyhow!("cannot connect to the database: {e}"))
+}
+
+/// Counts every statement the pool runs, from now on (exposed on `/metrics`).
+pub fn count_statements(db: &mut DatabaseConnection) -> Arc<AtomicU64> {
+    let counter = Arc::new(AtomicU64::new(0));
+    let seen = counter.clone();
+    db.set_metric_callback(move |_| {
+        seen.fetch_add(1, Ordering::Relaxed);
+    });
+    counter
 }
 
 /// Applies every pending migration.

@@ -23,6 +23,7 @@ use serde_json::{json, Map, Value};
 use crate::app::AppState;
 use crate::domain::Viewer;
 use crate::error::ErrorCode;
+use crate::graphql::loaders::RequestLoaders;
 use crate::graphql::ExecutionStarted;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -306,6 +307,11 @@ async fn run(state: &AppState, viewer: &Viewer, prepared: Prepared) -> Outcome {
     let started = ExecutionStarted::default();
     let mut request = async_graphql::Request::new(params.query)
         .variables(params.variables)
+        .data(RequestLoaders::new(
+            state.db.clone(),
+            viewer.clone(),
+            state.batch_window,
+        ))
         .data(viewer.clone())
         .data(started.clone());
     if let Some(name) = params.operation_name {

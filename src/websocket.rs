@@ -22,6 +22,7 @@ use tokio::task::JoinHandle;
 use crate::app::AppState;
 use crate::domain::Viewer;
 use crate::error::ErrorCode;
+use crate::graphql::loaders::RequestLoaders;
 use crate::transport;
 
 const TRANSPORT_WS: &str = "graphql-transport-ws";
@@ -227,7 +228,13 @@ impl Connection {
                 .await;
             return Flow::Continue;
         }
-        let mut request = async_graphql::Request::new(query).data(viewer);
+        let mut request = async_graphql::Request::new(query)
+            .data(RequestLoaders::new(
+                self.state.db.clone(),
+                viewer.clone(),
+                self.state.batch_window,
+            ))
+            .data(viewer);
         if let Some(name) = payload.get("operationName").and_then(Value::as_str) {
             request = request.operation_name(name);
         }

@@ -80,6 +80,23 @@ pub async fn display_name(db: &DatabaseConnection, user: &UserId) -> AppResult<O
         .and_then(|row| row.display_name))
 }
 
+/// Display names of several users at once; users without one are absent.
+#[tracing::instrument(name = "directory.display_names", skip_all, fields(users = users.len()))]
+pub async fn display_names(db: &DatabaseConnection, users: &[UserId]) -> AppResult<HashMap<UserId, String>> {
+    let rows = directory_user::Entity::find()
+        .filter(directory_user::Column::Id.is_in(users.iter().map(UserId::as_str)))
+        .all(db)
+        .await?;
+    let mut names: HashMap<String, String> = rows
+        .into_iter()
+        .filter_map(|r| r.display_name.map(|n| (r.id, n)))
+        .collect();
+    Ok(users
+        .iter()
+        .filter_map(|u| names.remove(u.as_str()).map(|n| (u.clone(), n)))
+        .collect())
+}
+
 async fn write(db: &DatabaseConnection, caller: &Caller, print: &str) -> AppResult<()> {
     let id = caller.id.as_str().to_owned();
     let row = directory_user::ActiveModel {

@@ -5,7 +5,10 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use entity::{interest, interest_category, interest_tag};
-use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
+use std::collections::HashMap;
+
+use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Query, SimpleExpr, WindowStatement};
+use sea_orm::Iterable;
 use sea_orm::{
     ActiveValue::{NotSet, Set},
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
@@ -803,4 +806,120 @@ pub async fn delete(
     events.committed(change);
     tracing::info!(interest = %id, "interest deleted");
     Ok(id)
+}
+
+/// The first page of each of `owners`' profiles under one filter and order, in one query
+/// (`ROW_NUMBER() OVER (PARTITION BY user_id …)`): what nested `User.interests` fields of many
+/// users need. Relevance order is not batched (callers fall back to [`list`]).
+#[tracing::instrument(name = "interests.first_pages", skip_all, fields(owners = owners.len()))]
+pub async fn first_pages(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    filter: &InterestFilter,
+    order: Order,
+    first: u64,
+    owners: &[UserId],
+) -> AppResult<HashMap<UserId, Page>> {
+    let backend = db.get_database_backend();
+    let selection = Selection {
+        filter: filter.clone(),
+        owner: None,
+        searchable_only: false,
+    };
+    let column = match order.field {
+        OrderField::LastModifiedDateTime => interest::Column::ModifiedAt,
+        OrderField::DisplayName => interest::Column::DisplayNameKey,
+        OrderField::CreatedDateTime | OrderField::Relevance => interest::Column::CreatedAt,
+    };
+    let direction = sea_order(order.direction, true);
+    let window = WindowStatement::partition_by((interest::Entity, interest::Column::UserId))
+        .order_by((interest::Entity, column), direction.clone())
+        .order_by((interest::Entity, interest::Column::Id), direction)
+        .to_owned();
+    let mut inner = Query::select();
+    inner.from(interest::Entity);
+    for c in interest::Column::iter() {
+        inner.column((interest::Entity, c));
+    }
+    inner
+        .expr_window_as(Expr::cust("ROW_NUMBER()"), window, Alias::new("page_row"))
+        .cond_where(
+            selection
+                .condition(viewer, backend)
+                .add(interest::Column::UserId.is_in(owners.iter().map(UserId::as_str))),
+        );
+    let outer = Query::select()
+        .column(Asterisk)
+        .from_subquery(inner.to_owned(), Alias::new("ranked"))
+        .and_where(Expr::col(Alias::new("page_row")).lte(first + 1))
+        .order_by(Alias::new("page_row"), sea_orm::Order::Asc)
+        .to_owned();
+    let rows = interest::Entity::find()
+        .from_raw_sql(backend.build(&outer))
+        .all(db)
+        .await?;
+    let mut grouped: HashMap<String, Vec<interest::Model>> = HashMap::new();
+    for row in rows {
+        grouped.entry(row.user_id.clone()).or_default().push(row);
+    }
+    owners
+        .iter()
+        .map(|owner| {
+            let mut rows = grouped.remove(owner.as_str()).unwrap_or_default();
+            let more = rows.len() as u64 > first;
+            rows.truncate(first as usize);
+            let edges = rows
+                .into_iter()
+                .map(|row| {
+                    let cursor = Cursor {
+                        key: key_of(order.field, &row),
+                        id: row.id,
+                    }
+                    .encode(order);
+                    Interest::from_model(row).map(|i| (i, cursor))
+                })
+                .collect::<AppResult<Vec<_>>>()?;
+            Ok((
+                owner.clone(),
+                Page {
+                    edges,
+                    has_next_page: Some(more),
+                    has_previous_page: Some(false),
+                },
+            ))
+        })
+        .collect()
+}
+
+/// How many interests of each of `owners` `viewer` may see under `filter`, in one query.
+#[tracing::instrument(name = "interests.counts_by_owner", skip_all, fields(owners = owners.len()))]
+pub async fn counts_by_owner(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    filter: &InterestFilter,
+    owners: &[UserId],
+) -> AppResult<HashMap<UserId, u64>> {
+    let selection = Selection {
+        filter: filter.clone(),
+        owner: None,
+        searchable_only: false,
+    };
+    let counted: Vec<(String, i64)> = interest::Entity::find()
+        .select_only()
+        .column(interest::Column::UserId)
+        .column_as(Expr::cust("COUNT(*)"), "n")
+        .filter(selection.condition(viewer, db.get_database_backend()))
+        .filter(interest::Column::UserId.is_in(owners.iter().map(UserId::as_str)))
+        .group_by(interest::Column::UserId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let counted: HashMap<String, u64> = counted
+        .into_iter()
+        .map(|(owner, n)| (owner, u64::try_from(n).unwrap_or(0)))
+        .collect();
+    Ok(owners
+        .iter()
+        .map(|owner| (owner.clone(), counted.get(owner.as_str()).copied().unwrap_or(0)))
+        .collect())
 }

@@ -2,6 +2,7 @@
 
 pub mod context;
 pub mod inputs;
+pub mod loaders;
 pub mod mutation;
 pub mod query;
 pub mod subscription;

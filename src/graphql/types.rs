@@ -3,15 +3,17 @@
 use std::sync::Arc;
 
 use async_graphql::{
-    Context, Enum, InputValueError, InputValueResult, Object, Scalar, ScalarType, SimpleObject, Value, ID,
+    ComplexObject, Context, Enum, InputValueError, InputValueResult, Object, Scalar, ScalarType,
+    SimpleObject, Value, ID,
 };
 use chrono::{SecondsFormat, Utc};
 use tokio::sync::OnceCell;
 
 use super::context::ContextExt;
 use super::inputs::{InterestFilterInput, InterestOrder};
+use super::loaders::{PageSpec, ProfileKey, RequestLoaders};
 use crate::domain::interests::{self, IdentitySet as DomainIdentitySet, Interest, Page, Selection};
-use crate::domain::pagination::{Direction, Order, OrderField, PageRequest};
+use crate::domain::pagination::{Direction, Order, OrderField, PageRequest, Take};
 use crate::domain::values::{self, UserId};
 use crate::domain::{directory, discovery, relationships};
 use crate::error::AppError;
@@ -170,6 +172,7 @@ pub struct PersonDataSource {
 
 /// An interest a person has associated with themselves.
 #[derive(SimpleObject, Clone, Debug)]
+#[graphql(complex)]
 pub struct PersonInterest {
     pub id: ID,
     pub user_id: ID,
@@ -260,6 +263,20 @@ impl From<relationships::Relationship> for Relationship {
     }
 }
 
+#[ComplexObject]
+impl PersonInterest {
+    /// The profile the interest is on (names are loaded in one batch per request).
+    async fn user(&self) -> async_graphql::Result<User> {
+        let id = UserId::parse("userId", &self.user_id).map_err(|_| {
+            AppError::internal(anyhow::anyhow!("stored user id {:?} is invalid", self.user_id.0))
+        })?;
+        Ok(User {
+            id,
+            known_display_name: None,
+        })
+    }
+}
+
 /// A person's profile.
 pub struct User {
     pub id: UserId,
@@ -274,10 +291,13 @@ impl User {
     }
 
     /// The name from the user's latest token.
-    async fn display_name(&self, ctx: &Context<'_>) -> Result<Option<String>, AppError> {
-        match &self.known_display_name {
-            Some(name) => Ok(Some(name.clone())),
-            None => directory::display_name(ctx.db()?, &self.id).await,
+    async fn display_name(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        if let Some(name) = &self.known_display_name {
+            return Ok(Some(name.clone()));
+        }
+        match ctx.data_opt::<RequestLoaders>() {
+            Some(loaders) => Ok(loaders.display_names.load_one(self.id.clone()).await?),
+            None => Ok(directory::display_name(ctx.db()?, &self.id).await?),
         }
     }
 
@@ -319,10 +339,34 @@ struct ConnectionState {
 }
 
 impl ConnectionState {
-    async fn page(&self, ctx: &Context<'_>) -> Result<&Page, AppError> {
+    /// The first page of a profile, asked without cursors: loaded in a batch with every other
+    /// profile of this request that asks the same.
+    fn batch_key(&self) -> Option<ProfileKey> {
+        let owner = self.selection.owner.clone()?;
+        let first = match self.page.take {
+            Take::First(n) if self.page.after.is_none() && self.page.before.is_none() => n,
+            _ => return None,
+        };
+        (self.order.field != OrderField::Relevance).then(|| ProfileKey {
+            owner,
+            spec: PageSpec::new(self.selection.filter.clone(), self.order, first),
+        })
+    }
+
+    async fn page(&self, ctx: &Context<'_>) -> async_graphql::Result<&Page> {
         self.fetched
             .get_or_try_init(|| async {
-                interests::list(ctx.db()?, ctx.viewer()?, &self.selection, self.order, &self.page).await
+                if let (Some(key), Some(loaders)) = (self.batch_key(), ctx.data_opt::<RequestLoaders>()) {
+                    return Ok(loaders.first_pages.load_one(key).await?.unwrap_or(Page {
+                        edges: Vec::new(),
+                        has_next_page: Some(false),
+                        has_previous_page: Some(false),
+                    }));
+                }
+                Ok(
+                    interests::list(ctx.db()?, ctx.viewer()?, &self.selection, self.order, &self.page)
+                        .await?,
+                )
             })
             .await
     }
@@ -382,7 +426,7 @@ pub struct PersonInterestEdge {
 
 #[Object]
 impl PersonInterestConnection {
-    async fn edges(&self, ctx: &Context<'_>) -> Result<Vec<PersonInterestEdge>, AppError> {
+    async fn edges(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PersonInterestEdge>> {
         let page = self.state.page(ctx).await?;
         Ok(page
             .edges
@@ -394,7 +438,7 @@ impl PersonInterestConnection {
             .collect())
     }
 
-    async fn nodes(&self, ctx: &Context<'_>) -> Result<Vec<PersonInterest>, AppError> {
+    async fn nodes(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PersonInterest>> {
         let page = self.state.page(ctx).await?;
         Ok(page.edges.iter().map(|(i, _)| i.clone().into()).collect())
     }
@@ -406,8 +450,22 @@ impl PersonInterestConnection {
     }
 
     /// How many interests the caller may see under the filter (computed only when asked).
-    async fn total_count(&self, ctx: &Context<'_>) -> Result<i32, AppError> {
-        let n = interests::count(ctx.db()?, ctx.viewer()?, &self.state.selection).await?;
+    async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i32> {
+        let selection = &self.state.selection;
+        let batched = match (&selection.owner, ctx.data_opt::<RequestLoaders>()) {
+            (Some(owner), Some(loaders)) if selection.filter.search.is_none() => {
+                let key = ProfileKey {
+                    owner: owner.clone(),
+                    spec: PageSpec::new(selection.filter.clone(), Order::default(), 0),
+                };
+                Some(loaders.counts.load_one(key).await?.unwrap_or(0))
+            }
+            _ => None,
+        };
+        let n = match batched {
+            Some(n) => n,
+            None => interests::count(ctx.db()?, ctx.viewer()?, selection).await?,
+        };
         Ok(i32::try_from(n).unwrap_or(i32::MAX))
     }
 }
@@ -419,49 +477,45 @@ pub struct PageInfo {
 
 #[Object]
 impl PageInfo {
-    async fn has_next_page(&self, ctx: &Context<'_>) -> Result<bool, AppError> {
+    async fn has_next_page(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
         let page = self.state.page(ctx).await?;
         match (page.has_next_page, &self.state.page.before) {
             (Some(known), _) => Ok(known),
-            (None, Some(before)) => {
-                interests::edge_exists_beyond(
-                    ctx.db()?,
-                    ctx.viewer()?,
-                    &self.state.selection,
-                    self.state.order,
-                    before,
-                    true,
-                )
-                .await
-            }
+            (None, Some(before)) => Ok(interests::edge_exists_beyond(
+                ctx.db()?,
+                ctx.viewer()?,
+                &self.state.selection,
+                self.state.order,
+                before,
+                true,
+            )
+            .await?),
             (None, None) => Ok(false),
         }
     }
 
-    async fn has_previous_page(&self, ctx: &Context<'_>) -> Result<bool, AppError> {
+    async fn has_previous_page(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
         let page = self.state.page(ctx).await?;
         match (page.has_previous_page, &self.state.page.after) {
             (Some(known), _) => Ok(known),
-            (None, Some(after)) => {
-                interests::edge_exists_beyond(
-                    ctx.db()?,
-                    ctx.viewer()?,
-                    &self.state.selection,
-                    self.state.order,
-                    after,
-                    false,
-                )
-                .await
-            }
+            (None, Some(after)) => Ok(interests::edge_exists_beyond(
+                ctx.db()?,
+                ctx.viewer()?,
+                &self.state.selection,
+                self.state.order,
+                after,
+                false,
+            )
+            .await?),
             (None, None) => Ok(false),
         }
     }
 
-    async fn start_cursor(&self, ctx: &Context<'_>) -> Result<Option<String>, AppError> {
+    async fn start_cursor(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
         Ok(self.state.page(ctx).await?.edges.first().map(|(_, c)| c.clone()))
     }
 
-    async fn end_cursor(&self, ctx: &Context<'_>) -> Result<Option<String>, AppError> {
+    async fn end_cursor(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
         Ok(self.state.page(ctx).await?.edges.last().map(|(_, c)| c.clone()))
     }
 }

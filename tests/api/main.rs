@@ -1,6 +1,7 @@
 //! API tests: the real server over HTTP, on every configured database.
 
 mod audiences;
+mod batching;
 mod cli;
 mod discovery;
 mod helpers;
@@ -24,6 +25,7 @@ fn main() -> std::process::ExitCode {
             ("subscriptions", subscriptions::tests()),
             ("search", search::tests()),
             ("discovery", discovery::tests()),
+            ("batching", batching::tests()),
         ],
         schema::tests(),
     )

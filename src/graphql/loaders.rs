@@ -1,0 +1,178 @@
+//! Batched loading for nested reads, made per request (answers depend on the viewer): a page
+//! of interests with their owners' names, or many users' interests, costs a fixed number of
+//! statements whatever the page size.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use sea_orm::DatabaseConnection;
+
+use crate::domain::directory;
+use crate::domain::interests::{self, InterestFilter, Page};
+use crate::domain::pagination::Order;
+use crate::domain::values::UserId;
+use crate::domain::Viewer;
+
+/// The loaders of one request.
+pub struct RequestLoaders {
+    pub display_names: DataLoader<DisplayNames>,
+    pub first_pages: DataLoader<FirstPages>,
+    pub counts: DataLoader<Counts>,
+}
+
+impl RequestLoaders {
+    /// Loaders that gather keys for `window` before they query (`--batch-window`): sibling
+    /// fields register their keys in one pass over a page, and a batch split by a too-short
+    /// window costs one more statement, not one per item.
+    pub fn new(db: DatabaseConnection, viewer: Viewer, window: Duration) -> Self {
+        Self {
+            display_names: DataLoader::new(DisplayNames { db: db.clone() }, tokio::spawn).delay(window),
+            first_pages: DataLoader::new(
+                FirstPages {
+                    db: db.clone(),
+                    viewer: viewer.clone(),
+                },
+                tokio::spawn,
+            )
+            .delay(window),
+            counts: DataLoader::new(Counts { db, viewer }, tokio::spawn).delay(window),
+        }
+    }
+}
+
+/// Users' display names from the directory.
+pub struct DisplayNames {
+    db: DatabaseConnection,
+}
+
+impl Loader<UserId> for DisplayNames {
+    type Value = String;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[UserId]) -> Result<HashMap<UserId, String>, Self::Error> {
+        Ok(directory::display_names(&self.db, keys).await?)
+    }
+}
+
+/// What a nested connection asks for, shared by all the profiles it is asked of.
+#[derive(Debug)]
+pub struct PageSpec {
+    pub filter: InterestFilter,
+    pub order: Order,
+    pub first: u64,
+    fingerprint: String,
+}
+
+impl PageSpec {
+    pub fn new(filter: InterestFilter, order: Order, first: u64) -> Arc<Self> {
+        let fingerprint = format!("{filter:?}|{order:?}|{first}");
+        Arc::new(Self {
+            filter,
+            order,
+            first,
+            fingerprint,
+        })
+    }
+}
+
+/// One profile under one [`PageSpec`].
+#[derive(Clone, Debug)]
+pub struct ProfileKey {
+    pub owner: UserId,
+    pub spec: Arc<PageSpec>,
+}
+
+impl PartialEq for ProfileKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.owner == other.owner && self.spec.fingerprint == other.spec.fingerprint
+    }
+}
+
+impl Eq for ProfileKey {}
+
+impl Hash for ProfileKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.owner.hash(state);
+        self.spec.fingerprint.hash(state);
+    }
+}
+
+/// Groups keys by spec: one statement per distinct spec.
+fn by_spec(keys: &[ProfileKey]) -> HashMap<&str, (Arc<PageSpec>, Vec<UserId>)> {
+    let mut groups: HashMap<&str, (Arc<PageSpec>, Vec<UserId>)> = HashMap::new();
+    for key in keys {
+        groups
+            .entry(key.spec.fingerprint.as_str())
+            .or_insert_with(|| (key.spec.clone(), Vec::new()))
+            .1
+            .push(key.owner.clone());
+    }
+    groups
+}
+
+/// First pages of `User.interests` for many users at once.
+pub struct FirstPages {
+    db: DatabaseConnection,
+    viewer: Viewer,
+}
+
+impl Loader<ProfileKey> for FirstPages {
+    type Value = Page;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[ProfileKey]) -> Result<HashMap<ProfileKey, Page>, Self::Error> {
+        let mut loaded = HashMap::new();
+        for (spec, owners) in by_spec(keys).into_values() {
+            let pages = interests::first_pages(
+                &self.db,
+                &self.viewer,
+                &spec.filter,
+                spec.order,
+                spec.first,
+                &owners,
+            )
+            .await?;
+            for (owner, page) in pages {
+                loaded.insert(
+                    ProfileKey {
+                        owner,
+                        spec: spec.clone(),
+                    },
+                    page,
+                );
+            }
+        }
+        Ok(loaded)
+    }
+}
+
+/// `User.interests.totalCount` for many users at once.
+pub struct Counts {
+    db: DatabaseConnection,
+    viewer: Viewer,
+}
+
+impl Loader<ProfileKey> for Counts {
+    type Value = u64;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[ProfileKey]) -> Result<HashMap<ProfileKey, u64>, Self::Error> {
+        let mut loaded = HashMap::new();
+        for (spec, owners) in by_spec(keys).into_values() {
+            let counts = interests::counts_by_owner(&self.db, &self.viewer, &spec.filter, &owners).await?;
+            for (owner, n) in counts {
+                loaded.insert(
+                    ProfileKey {
+                        owner,
+                        spec: spec.clone(),
+                    },
+                    n,
+                );
+            }
+        }
+        Ok(loaded)
+    }
+}
