@@ -19,6 +19,7 @@ api_tests!(
     ;
     postgres only:
     a_write_on_one_process_reaches_subscribers_of_another,
+    the_listener_reconnects_after_losing_its_connection,
 );
 
 const EVENTS: &str = "subscription($u: ID) { interestEvents(userId: $u) { type interestId userId at interest { id displayName allowedAudiences } } }";
@@ -366,5 +367,60 @@ async fn a_write_on_one_process_reaches_subscribers_of_another(db: TestDatabase)
     eprintln!(
         "cross-instance event latency (mutation sent → event received), 20 writes: median {:?}, max {:?}",
         latencies[10], latencies[19]
+    );
+}
+
+/// The backend pids of this database's sessions that are LISTENing.
+async fn listeners(conn: &sea_orm::DatabaseConnection) -> Vec<i32> {
+    use sea_orm::ConnectionTrait;
+    let rows = conn
+        .query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'",
+        ))
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|r| r.try_get::<i32>("", "pid").unwrap())
+        .collect()
+}
+
+async fn the_listener_reconnects_after_losing_its_connection(db: TestDatabase) {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app(&db).await;
+    let alice = app.token(User::new("alice"));
+    let mut ws = app.ws("graphql-transport-ws", None).await;
+    ws.init(json!({ "authorization": format!("Bearer {alice}") }))
+        .await;
+    subscribe(&mut ws, "subscribe", "x", None).await;
+    let conn = sea_orm::Database::connect(&db.url).await.unwrap();
+    let before = listeners(&conn).await;
+    assert_eq!(before.len(), 1, "one listener per instance");
+    // Cut the listener's connection, as a database restart would.
+    conn.execute_unprepared(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'",
+    )
+    .await
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let now = listeners(&conn).await;
+        if now.len() == 1 && now != before {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the listener did not come back");
+    }
+    let created = app
+        .create(
+            &alice,
+            json!({ "displayName": "After reconnect", "allowedAudiences": "ME" }),
+        )
+        .await;
+    let message = ws.next_message().await;
+    assert_eq!(
+        event(&message)["interestId"],
+        created["id"],
+        "events flow again after the reconnect"
     );
 }
