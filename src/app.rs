@@ -7,12 +7,14 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
+use axum::http::{header, HeaderName, HeaderValue, Method};
 use axum::routing::get;
 use axum::Router;
 use rand::RngCore as _;
 use sea_orm::{DatabaseConnection, DbBackend};
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
@@ -42,6 +44,12 @@ pub struct AppState {
     pub statements: Arc<AtomicU64>,
     /// How long batched loaders gather keys.
     pub batch_window: std::time::Duration,
+    /// Most aliased fields in one document.
+    pub max_aliases: usize,
+    /// Longest an operation may run.
+    pub request_timeout: std::time::Duration,
+    /// Whether introspection is answered.
+    pub introspection: bool,
 }
 
 /// Limits and timers of WebSocket connections.
@@ -111,7 +119,17 @@ impl Application {
         };
         let publisher = Publisher::new(bus.clone(), on_postgres);
         let state = AppState {
-            schema: graphql::build_schema(db.clone(), publisher, bus.clone(), Limits::default()),
+            schema: graphql::build_schema(
+                db.clone(),
+                publisher,
+                bus.clone(),
+                Limits {
+                    max_depth: settings.max_depth,
+                    max_complexity: settings.max_complexity,
+                    max_recursive_depth: settings.max_recursion,
+                    introspection: settings.introspection,
+                },
+            ),
             bus,
             db,
             auth: Arc::new(auth),
@@ -126,8 +144,11 @@ impl Application {
             },
             statements,
             batch_window: settings.batch_window,
+            max_aliases: settings.max_aliases,
+            request_timeout: settings.request_timeout,
+            introspection: settings.introspection,
         };
-        let router = router(state, settings.max_body_bytes);
+        let router = router(state, settings.max_body_bytes, cors(&settings.cors_origins)?);
         let tcp = TcpListener::bind(settings.bind)
             .await
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
@@ -168,9 +189,36 @@ impl Application {
     }
 }
 
+/// Cross-origin access for the configured origins; `None`: same origin only.
+fn cors(origins: &[String]) -> anyhow::Result<Option<CorsLayer>> {
+    if origins.is_empty() {
+        return Ok(None);
+    }
+    let origins = origins
+        .iter()
+        .map(|o| HeaderValue::from_str(o.trim()).with_context(|| format!("{o:?} is not a valid origin")))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+            .allow_headers([
+                header::CONTENT_TYPE,
+                header::AUTHORIZATION,
+                header::ACCEPT,
+                HeaderName::from_static("apollo-require-preflight"),
+                HeaderName::from_static("x-apollo-operation-name"),
+                HeaderName::from_static("apollographql-client-name"),
+                HeaderName::from_static("apollographql-client-version"),
+            ])
+            .expose_headers([HeaderName::from_static("x-request-id")])
+            .max_age(std::time::Duration::from_secs(3600)),
+    ))
+}
+
 /// Every route and middleware.
-pub fn router(state: AppState, max_body_bytes: usize) -> Router {
-    Router::new()
+pub fn router(state: AppState, max_body_bytes: usize, cors: Option<CorsLayer>) -> Router {
+    let router = Router::new()
         .route("/", get(graphiql::index))
         .route("/assets/graphiql/{file}", get(graphiql::asset))
         .route(
@@ -185,7 +233,11 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .with_state(state)
+        .with_state(state);
+    match cors {
+        Some(cors) => router.layer(cors),
+        None => router,
+    }
 }
 
 async fn healthz() -> &'static str {

@@ -154,6 +154,27 @@ pub struct Settings {
     /// How long nested reads gather keys before one batched query.
     #[arg(long, env = "BATCH_WINDOW", default_value = "2ms", value_parser = humantime::parse_duration, global = true)]
     pub batch_window: Duration,
+    /// Deepest selection nesting an operation may have.
+    #[arg(long, env = "MAX_DEPTH", default_value_t = 20, global = true)]
+    pub max_depth: usize,
+    /// Largest complexity (fields counted, lists included) an operation may have.
+    #[arg(long, env = "MAX_COMPLEXITY", default_value_t = 1000, global = true)]
+    pub max_complexity: usize,
+    /// Most aliased fields in one document.
+    #[arg(long, env = "MAX_ALIASES", default_value_t = 30, global = true)]
+    pub max_aliases: usize,
+    /// Deepest nesting the parser accepts (fragments, lists, objects).
+    #[arg(long, env = "MAX_RECURSION", default_value_t = 32, global = true)]
+    pub max_recursion: usize,
+    /// Longest an operation may run.
+    #[arg(long, env = "REQUEST_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration, global = true)]
+    pub request_timeout: Duration,
+    /// Answer introspection queries (switch off in production if the schema is private).
+    #[arg(long, env = "INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub introspection: bool,
+    /// Origins allowed to call from a browser (comma-separated); none: same origin only.
+    #[arg(long, env = "CORS_ORIGINS", value_delimiter = ',', global = true)]
+    pub cors_origins: Vec<String>,
     /// Most database connections in the pool.
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10, global = true)]
     pub database_max_connections: u32,
@@ -176,6 +197,13 @@ impl Settings {
             ws_init_timeout: Duration::from_secs(10),
             max_subscriptions_per_connection: 50,
             batch_window: Duration::from_millis(2),
+            max_depth: 20,
+            max_complexity: 1000,
+            max_aliases: 30,
+            max_recursion: 32,
+            request_timeout: Duration::from_secs(10),
+            introspection: true,
+            cors_origins: Vec::new(),
             database_max_connections: 5,
         }
     }

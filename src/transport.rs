@@ -248,8 +248,45 @@ struct Prepared {
     operation_type: OperationType,
 }
 
+/// What `prepare` checks beyond parsing.
+#[derive(Clone, Copy)]
+struct DocumentLimits {
+    max_aliases: usize,
+    introspection: bool,
+}
+
+type FieldTest<'a> = &'a dyn Fn(&async_graphql::parser::types::Field) -> bool;
+
+/// Counts the fields of the whole document (operations and fragments) that `pick` picks.
+fn count_fields(document: &async_graphql::parser::types::ExecutableDocument, pick: FieldTest<'_>) -> usize {
+    use async_graphql::parser::types::{Selection, SelectionSet};
+    fn walk(set: &SelectionSet, pick: FieldTest<'_>) -> usize {
+        set.items
+            .iter()
+            .map(|item| match &item.node {
+                Selection::Field(field) => {
+                    usize::from(pick(&field.node)) + walk(&field.node.selection_set.node, pick)
+                }
+                Selection::InlineFragment(fragment) => walk(&fragment.node.selection_set.node, pick),
+                Selection::FragmentSpread(_) => 0,
+            })
+            .sum()
+    }
+    let operations: usize = document
+        .operations
+        .iter()
+        .map(|(_, op)| walk(&op.node.selection_set.node, pick))
+        .sum();
+    let fragments: usize = document
+        .fragments
+        .values()
+        .map(|f| walk(&f.node.selection_set.node, pick))
+        .sum();
+    operations + fragments
+}
+
 /// Parses the document and resolves the operation; a failure is a request error.
-fn prepare(params: Params) -> Result<Prepared, Outcome> {
+fn prepare(params: Params, limits: DocumentLimits) -> Result<Prepared, Outcome> {
     let document = async_graphql::parser::parse_query(&params.query)
         .map_err(|err| request_error(err.to_string(), ErrorCode::GraphqlParseFailed))?;
     let operation = match (&document.operations, params.operation_name.as_deref()) {
@@ -294,11 +331,37 @@ fn prepare(params: Params) -> Result<Prepared, Outcome> {
         }
     }
     let operation_type = operation.ty;
+    // async-graphql answers disabled introspection with silent nulls; say it instead.
+    let introspects =
+        |f: &async_graphql::parser::types::Field| matches!(f.name.node.as_str(), "__schema" | "__type");
+    if !limits.introspection && count_fields(&document, &introspects) > 0 {
+        return Err(request_error(
+            "introspection is disabled on this server".into(),
+            ErrorCode::GraphqlValidationFailed,
+        ));
+    }
+    let aliases = count_fields(&document, &|f| f.alias.is_some());
+    if aliases > limits.max_aliases {
+        return Err(request_error(
+            format!(
+                "the document has {aliases} aliases; at most {} are allowed",
+                limits.max_aliases
+            ),
+            ErrorCode::QueryTooComplex,
+        ));
+    }
     Ok(Prepared {
         params,
         document,
         operation_type,
     })
+}
+
+fn document_limits(state: &AppState) -> DocumentLimits {
+    DocumentLimits {
+        max_aliases: state.max_aliases,
+        introspection: state.introspection,
+    }
 }
 
 /// Executes a prepared operation as `viewer`.
@@ -318,7 +381,17 @@ async fn run(state: &AppState, viewer: &Viewer, prepared: Prepared) -> Outcome {
         request = request.operation_name(name);
     }
     request.set_parsed_query(document);
-    let response = state.schema.execute(request).await;
+    let Ok(response) = tokio::time::timeout(state.request_timeout, state.schema.execute(request)).await
+    else {
+        return Outcome {
+            body: json!({ "errors": [error_json(
+                &format!("the operation ran longer than the {} ms limit", state.request_timeout.as_millis()),
+                ErrorCode::QueryTooComplex,
+                None,
+            )] }),
+            request_error: true,
+        };
+    };
     let request_error = !started.get();
     let mut body = Map::new();
     if !request_error {
@@ -338,7 +411,7 @@ async fn run(state: &AppState, viewer: &Viewer, prepared: Prepared) -> Outcome {
 
 /// Parses and runs one operation sent by POST (any operation type).
 async fn execute_post(state: &AppState, viewer: &Viewer, params: Params) -> Outcome {
-    match prepare(params) {
+    match prepare(params, document_limits(state)) {
         Ok(prepared) => run(state, viewer, prepared).await,
         Err(outcome) => outcome,
     }
@@ -592,7 +665,7 @@ pub async fn graphql_get(State(state): State<AppState>, request: axum::extract::
             )
         }
     };
-    let outcome = match prepare(params) {
+    let outcome = match prepare(params, document_limits(&state)) {
         Ok(prepared) if prepared.operation_type != OperationType::Query => return method_not_allowed(media),
         Ok(prepared) => run(&state, &viewer, prepared).await,
         Err(outcome) => outcome,

@@ -45,6 +45,7 @@ pub struct Limits {
     pub max_depth: usize,
     pub max_complexity: usize,
     pub max_recursive_depth: usize,
+    pub introspection: bool,
 }
 
 impl Default for Limits {
@@ -55,17 +56,23 @@ impl Default for Limits {
             max_depth: 20,
             max_complexity: 1000,
             max_recursive_depth: 32,
+            introspection: true,
         }
     }
 }
 
 /// The one place the schema is built. `db` is `None` for SDL export.
 pub fn schema_builder(limits: Limits) -> SchemaBuilder<Query, Mutation, Subscription> {
-    Schema::build(Query::default(), Mutation::default(), Subscription::default())
+    let builder = Schema::build(Query::default(), Mutation::default(), Subscription::default())
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(limits.max_recursive_depth)
-        .extension(ErrorCodes)
+        .extension(ErrorCodes);
+    if limits.introspection {
+        builder
+    } else {
+        builder.disable_introspection()
+    }
 }
 
 /// The schema with its database and event plumbing, ready to serve.

@@ -7,6 +7,7 @@ mod discovery;
 mod helpers;
 mod http;
 mod interests;
+mod limits;
 mod pagination;
 mod schema;
 mod search;
@@ -26,6 +27,7 @@ fn main() -> std::process::ExitCode {
             ("search", search::tests()),
             ("discovery", discovery::tests()),
             ("batching", batching::tests()),
+            ("limits", limits::tests()),
         ],
         schema::tests(),
     )
