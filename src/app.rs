@@ -24,6 +24,7 @@ use crate::domain::directory::Directory;
 use crate::domain::events::{EventBus, Publisher};
 use crate::domain::federation::Federation;
 use crate::graphql::{self, AppSchema, Limits};
+use crate::persisted::PersistedQueries;
 use crate::{db, fanout, graphiql, transport};
 
 /// What every handler shares.
@@ -50,6 +51,8 @@ pub struct AppState {
     pub request_timeout: std::time::Duration,
     /// Whether introspection is answered.
     pub introspection: bool,
+    /// Automatic persisted queries.
+    pub persisted: Arc<PersistedQueries>,
 }
 
 /// Limits and timers of WebSocket connections.
@@ -147,6 +150,7 @@ impl Application {
             max_aliases: settings.max_aliases,
             request_timeout: settings.request_timeout,
             introspection: settings.introspection,
+            persisted: Arc::new(PersistedQueries::new(settings.persisted_queries)),
         };
         let router = router(state, settings.max_body_bytes, cors(&settings.cors_origins)?);
         let tcp = TcpListener::bind(settings.bind)

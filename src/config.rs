@@ -175,6 +175,9 @@ pub struct Settings {
     /// Origins allowed to call from a browser (comma-separated); none: same origin only.
     #[arg(long, env = "CORS_ORIGINS", value_delimiter = ',', global = true)]
     pub cors_origins: Vec<String>,
+    /// Most automatic persisted queries kept (least recently used go first).
+    #[arg(long, env = "PERSISTED_QUERIES", default_value_t = 1000, global = true)]
+    pub persisted_queries: usize,
     /// Most database connections in the pool.
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10, global = true)]
     pub database_max_connections: u32,
@@ -204,6 +207,7 @@ impl Settings {
             request_timeout: Duration::from_secs(10),
             introspection: true,
             cors_origins: Vec::new(),
+            persisted_queries: 1000,
             database_max_connections: 5,
         }
     }

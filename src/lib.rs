@@ -19,6 +19,8 @@ pub mod fanout;
 pub mod graphiql;
 /// The GraphQL schema.
 pub mod graphql;
+/// Automatic persisted queries.
+pub mod persisted;
 /// Logging.
 pub mod telemetry;
 /// GraphQL over HTTP.

@@ -25,6 +25,7 @@ use crate::domain::Viewer;
 use crate::error::ErrorCode;
 use crate::graphql::loaders::RequestLoaders;
 use crate::graphql::ExecutionStarted;
+use crate::persisted::PersistedError;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
@@ -128,9 +129,12 @@ fn refuse(status: StatusCode, media: Media, message: &str, code: ErrorCode, fiel
 
 /// The parameters of one GraphQL request.
 struct Params {
-    query: String,
+    /// `None` only with a persisted query hash.
+    query: Option<String>,
     operation_name: Option<String>,
     variables: Variables,
+    /// `extensions.persistedQuery`, when sent.
+    persisted: Option<Value>,
 }
 
 /// Why request parameters are unusable: message and parameter name.
@@ -141,9 +145,9 @@ fn params_from_json(value: Value) -> Result<Params, BadParams> {
         return Err(BadParams("a GraphQL request is a JSON object".into(), "body"));
     };
     let query = match map.remove("query") {
-        Some(Value::String(q)) => q,
+        Some(Value::String(q)) => Some(q),
+        None | Some(Value::Null) => None,
         Some(_) => return Err(BadParams("`query` must be a string".into(), "query")),
-        None => return Err(BadParams("`query` is required".into(), "query")),
     };
     let operation_name = match map.remove("operationName") {
         None | Some(Value::Null) => None,
@@ -160,14 +164,19 @@ fn params_from_json(value: Value) -> Result<Params, BadParams> {
         Some(v @ Value::Object(_)) => Variables::from_json(v),
         Some(_) => return Err(BadParams("`variables` must be an object".into(), "variables")),
     };
-    match map.remove("extensions") {
-        None | Some(Value::Null) | Some(Value::Object(_)) => {}
+    let persisted = match map.remove("extensions") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(mut extensions)) => extensions.remove("persistedQuery"),
         Some(_) => return Err(BadParams("`extensions` must be an object".into(), "extensions")),
+    };
+    if query.is_none() && persisted.is_none() {
+        return Err(BadParams("`query` is required".into(), "query"));
     }
     Ok(Params {
         query,
         operation_name,
         variables,
+        persisted,
     })
 }
 
@@ -243,6 +252,7 @@ fn request_error(message: String, code: ErrorCode) -> Outcome {
 
 /// A parsed request whose operation is known.
 struct Prepared {
+    query: String,
     params: Params,
     document: async_graphql::parser::types::ExecutableDocument,
     operation_type: OperationType,
@@ -286,8 +296,29 @@ fn count_fields(document: &async_graphql::parser::types::ExecutableDocument, pic
 }
 
 /// Parses the document and resolves the operation; a failure is a request error.
-fn prepare(params: Params, limits: DocumentLimits) -> Result<Prepared, Outcome> {
-    let document = async_graphql::parser::parse_query(&params.query)
+fn prepare(state: &AppState, mut params: Params, limits: DocumentLimits) -> Result<Prepared, Outcome> {
+    let text = match (&params.persisted, params.query.take()) {
+        (Some(persisted), query) => match state.persisted.resolve(persisted, query) {
+            Ok(text) => text,
+            Err(PersistedError::NotFound) => {
+                return Err(request_error(
+                    "PersistedQueryNotFound".into(),
+                    ErrorCode::PersistedQueryNotFound,
+                ));
+            }
+            Err(PersistedError::Invalid(reason)) => {
+                return Err(request_error(reason.into(), ErrorCode::BadUserInput));
+            }
+        },
+        (None, Some(query)) => query,
+        (None, None) => {
+            return Err(request_error(
+                "`query` is required".into(),
+                ErrorCode::BadUserInput,
+            ))
+        }
+    };
+    let document = async_graphql::parser::parse_query(&text)
         .map_err(|err| request_error(err.to_string(), ErrorCode::GraphqlParseFailed))?;
     let operation = match (&document.operations, params.operation_name.as_deref()) {
         (DocumentOperations::Single(op), None) => Some(&op.node),
@@ -351,6 +382,7 @@ fn prepare(params: Params, limits: DocumentLimits) -> Result<Prepared, Outcome> 
         ));
     }
     Ok(Prepared {
+        query: text,
         params,
         document,
         operation_type,
@@ -366,9 +398,14 @@ fn document_limits(state: &AppState) -> DocumentLimits {
 
 /// Executes a prepared operation as `viewer`.
 async fn run(state: &AppState, viewer: &Viewer, prepared: Prepared) -> Outcome {
-    let Prepared { params, document, .. } = prepared;
+    let Prepared {
+        query,
+        params,
+        document,
+        ..
+    } = prepared;
     let started = ExecutionStarted::default();
-    let mut request = async_graphql::Request::new(params.query)
+    let mut request = async_graphql::Request::new(query)
         .variables(params.variables)
         .data(RequestLoaders::new(
             state.db.clone(),
@@ -411,7 +448,7 @@ async fn run(state: &AppState, viewer: &Viewer, prepared: Prepared) -> Outcome {
 
 /// Parses and runs one operation sent by POST (any operation type).
 async fn execute_post(state: &AppState, viewer: &Viewer, params: Params) -> Outcome {
-    match prepare(params, document_limits(state)) {
+    match prepare(state, params, document_limits(state)) {
         Ok(prepared) => run(state, viewer, prepared).await,
         Err(outcome) => outcome,
     }
@@ -665,7 +702,7 @@ pub async fn graphql_get(State(state): State<AppState>, request: axum::extract::
             )
         }
     };
-    let outcome = match prepare(params, document_limits(&state)) {
+    let outcome = match prepare(&state, params, document_limits(&state)) {
         Ok(prepared) if prepared.operation_type != OperationType::Query => return method_not_allowed(media),
         Ok(prepared) => run(&state, &viewer, prepared).await,
         Err(outcome) => outcome,

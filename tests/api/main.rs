@@ -1,5 +1,6 @@
 //! API tests: the real server over HTTP, on every configured database.
 
+mod apq;
 mod audiences;
 mod batching;
 mod cli;
@@ -28,6 +29,7 @@ fn main() -> std::process::ExitCode {
             ("discovery", discovery::tests()),
             ("batching", batching::tests()),
             ("limits", limits::tests()),
+            ("apq", apq::tests()),
         ],
         schema::tests(),
     )
