@@ -18,7 +18,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-use crate::auth::{Authenticator, Claims};
+use crate::auth::{AuthConfig, Authenticator, Claims};
 use crate::config::Settings;
 use crate::domain::directory::Directory;
 use crate::domain::events::{EventBus, Publisher};
@@ -79,28 +79,32 @@ pub struct Application {
 impl Application {
     /// Connects and migrates the database, then binds the listener (port 0 picks a free port).
     ///
-    /// Without a JWT secret this is development mode: a random secret for this run, a demo
+    /// Without a JWT secret or JWKS file this is development mode: a random secret for this run, a demo
     /// token, and only loopback addresses may be bound.
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
-        let (secret, dev_mode) = match &settings.jwt_secret {
-            Some(secret) => (secret.expose().as_bytes().to_vec(), false),
-            None => {
+        let dev_mode = settings.jwt_secret.is_none() && settings.jwks_file.is_none();
+        let secret = match &settings.jwt_secret {
+            Some(secret) => Some(secret.expose().as_bytes().to_vec()),
+            None if dev_mode => {
                 if !settings.bind.ip().is_loopback() {
                     anyhow::bail!(
-                        "development mode (no --jwt-secret) only binds loopback addresses; {} is not one",
+                        "development mode (no --jwt-secret or --jwks-file) only binds loopback addresses; {} is not one",
                         settings.bind
                     );
                 }
                 let mut secret = vec![0u8; 32];
                 rand::rng().fill_bytes(&mut secret);
-                (secret, true)
+                Some(secret)
             }
+            None => None,
         };
-        let auth = Authenticator::hs256(
-            &secret,
-            settings.jwt_issuer.clone(),
-            settings.jwt_audience.clone(),
-        );
+        let auth = Authenticator::new(AuthConfig {
+            secret,
+            jwks_file: settings.jwks_file.clone(),
+            issuer: settings.jwt_issuer.clone(),
+            audience: settings.jwt_audience.clone(),
+            leeway: settings.jwt_leeway,
+        })?;
         let demo_authorization = if dev_mode {
             let mut claims = Claims::new(DEMO_USER, std::time::Duration::from_secs(24 * 3600));
             claims.name = Some("Demo User".into());

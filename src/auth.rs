@@ -3,8 +3,13 @@
 //! A request without `Authorization` is anonymous; a bad, expired or wrongly signed token is
 //! an error (HTTP 401), never a silent fallback to anonymous.
 
-use std::time::Duration;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
 
+use anyhow::Context as _;
+use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, JwkSet, KeyAlgorithm};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
@@ -64,41 +69,158 @@ impl Claims {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthError(pub &'static str);
 
-/// Verifies tokens (and, holding the secret, mints them).
-#[derive(Clone)]
+/// How tokens are verified.
+#[derive(Clone, Debug, Default)]
+pub struct AuthConfig {
+    /// HS256 secret (also what `token` signs with).
+    pub secret: Option<Vec<u8>>,
+    /// JWKS file with RS256/ES256 public keys, selected by `kid`.
+    pub jwks_file: Option<PathBuf>,
+    pub issuer: Option<String>,
+    pub audience: Option<String>,
+    /// Clock skew tolerated on `exp` and `nbf`.
+    pub leeway: Duration,
+}
+
+/// Verification keys by `kid`.
+type KeySet = HashMap<String, (DecodingKey, Algorithm)>;
+
+/// Public keys by `kid`, re-read from their file when a token names a key not seen yet.
+struct Jwks {
+    path: PathBuf,
+    /// The keys and when they were read.
+    state: RwLock<(KeySet, Instant)>,
+}
+
+/// How often an unknown `kid` may trigger a re-read of the JWKS file.
+const JWKS_RELOAD_INTERVAL: Duration = Duration::from_secs(1);
+
+fn read_jwks(path: &Path) -> anyhow::Result<KeySet> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let set: JwkSet =
+        serde_json::from_str(&text).with_context(|| format!("{} is not a JWKS", path.display()))?;
+    let mut keys = HashMap::new();
+    for jwk in &set.keys {
+        let Some(kid) = jwk.common.key_id.clone() else {
+            tracing::warn!("a JWKS key without kid is ignored");
+            continue;
+        };
+        let algorithm = match (&jwk.algorithm, jwk.common.key_algorithm) {
+            (AlgorithmParameters::RSA(_), None | Some(KeyAlgorithm::RS256)) => Algorithm::RS256,
+            (AlgorithmParameters::EllipticCurve(ec), None | Some(KeyAlgorithm::ES256))
+                if ec.curve == EllipticCurve::P256 =>
+            {
+                Algorithm::ES256
+            }
+            _ => {
+                tracing::warn!(
+                    kid,
+                    "a JWKS key that is neither RS256 nor ES256 (P-256) is ignored"
+                );
+                continue;
+            }
+        };
+        let key = DecodingKey::from_jwk(jwk).with_context(|| format!("JWKS key {kid} is unusable"))?;
+        keys.insert(kid, (key, algorithm));
+    }
+    Ok(keys)
+}
+
+impl Jwks {
+    fn load(path: PathBuf) -> anyhow::Result<Self> {
+        let keys = read_jwks(&path)?;
+        anyhow::ensure!(
+            !keys.is_empty(),
+            "{} holds no RS256 or ES256 key with a kid",
+            path.display()
+        );
+        Ok(Self {
+            path,
+            state: RwLock::new((keys, Instant::now())),
+        })
+    }
+
+    fn find(&self, kid: &str) -> Option<(DecodingKey, Algorithm)> {
+        let state = self.state.read().ok()?;
+        state.0.get(kid).cloned()
+    }
+
+    /// The key `kid`, re-reading the file (at most every few seconds) when it is unknown.
+    fn key(&self, kid: &str) -> Option<(DecodingKey, Algorithm)> {
+        if let Some(found) = self.find(kid) {
+            return Some(found);
+        }
+        let stale = self
+            .state
+            .read()
+            .ok()
+            .is_some_and(|s| s.1.elapsed() >= JWKS_RELOAD_INTERVAL);
+        if stale {
+            match read_jwks(&self.path) {
+                Ok(keys) => {
+                    if let Ok(mut state) = self.state.write() {
+                        *state = (keys, Instant::now());
+                    }
+                }
+                Err(err) => tracing::warn!(error = %err, "JWKS not reloaded"),
+            }
+        }
+        self.find(kid)
+    }
+}
+
+/// Verifies tokens (and, holding an HS256 secret, mints them).
 pub struct Authenticator {
-    decoding: DecodingKey,
-    encoding: EncodingKey,
-    validation: Validation,
+    hmac: Option<(DecodingKey, EncodingKey)>,
+    jwks: Option<Jwks>,
     issuer: Option<String>,
     audience: Option<String>,
+    leeway: Duration,
 }
 
 impl Authenticator {
+    /// From configuration; a JWKS file that cannot be read is an error at start.
+    pub fn new(config: AuthConfig) -> anyhow::Result<Self> {
+        let jwks = config.jwks_file.map(Jwks::load).transpose()?;
+        Ok(Self {
+            hmac: config
+                .secret
+                .map(|s| (DecodingKey::from_secret(&s), EncodingKey::from_secret(&s))),
+            jwks,
+            issuer: config.issuer,
+            audience: config.audience,
+            leeway: config.leeway,
+        })
+    }
+
     /// HS256 with `secret`; `iss`/`aud` are checked only when given.
     pub fn hs256(secret: &[u8], issuer: Option<String>, audience: Option<String>) -> Self {
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = 60;
+        Self {
+            hmac: Some((DecodingKey::from_secret(secret), EncodingKey::from_secret(secret))),
+            jwks: None,
+            issuer,
+            audience,
+            leeway: Duration::from_secs(60),
+        }
+    }
+
+    fn validation(&self, algorithm: Algorithm) -> Validation {
+        let mut validation = Validation::new(algorithm);
+        validation.leeway = self.leeway.as_secs();
         validation.validate_nbf = true;
         // A configured issuer or audience must be present, not just right when present.
         let mut required = vec!["exp", "sub"];
-        required.extend(issuer.as_ref().map(|_| "iss"));
-        required.extend(audience.as_ref().map(|_| "aud"));
+        required.extend(self.issuer.as_ref().map(|_| "iss"));
+        required.extend(self.audience.as_ref().map(|_| "aud"));
         validation.set_required_spec_claims(&required);
-        match &audience {
+        match &self.audience {
             Some(aud) => validation.set_audience(&[aud]),
             None => validation.validate_aud = false,
         }
-        if let Some(iss) = &issuer {
+        if let Some(iss) = &self.issuer {
             validation.set_issuer(&[iss]);
         }
-        Self {
-            decoding: DecodingKey::from_secret(secret),
-            encoding: EncodingKey::from_secret(secret),
-            validation,
-            issuer,
-            audience,
-        }
+        validation
     }
 
     /// The viewer of a request from its `Authorization` header value (if any).
@@ -110,7 +232,32 @@ impl Authenticator {
             Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
             _ => return Err(AuthError("the Authorization header must be `Bearer <token>`")),
         };
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| AuthError("the token is invalid"))?;
+        let (key, algorithm) = match header.alg {
+            Algorithm::HS256 => match &self.hmac {
+                Some((key, _)) => (key.clone(), Algorithm::HS256),
+                None => return Err(AuthError("HS256 tokens are not accepted here")),
+            },
+            Algorithm::RS256 | Algorithm::ES256 => {
+                let jwks = self
+                    .jwks
+                    .as_ref()
+                    .ok_or(AuthError("RS256/ES256 tokens are not accepted here"))?;
+                let kid = header
+                    .kid
+                    .as_deref()
+                    .ok_or(AuthError("the token names no key (kid)"))?;
+                let (key, algorithm) = jwks
+                    .key(kid)
+                    .ok_or(AuthError("the token's key (kid) is unknown"))?;
+                if algorithm != header.alg {
+                    return Err(AuthError("the token's algorithm does not match its key"));
+                }
+                (key, algorithm)
+            }
+            _ => return Err(AuthError("the token's algorithm is not accepted")),
+        };
+        let data = jsonwebtoken::decode::<Claims>(token, &key, &self.validation(algorithm)).map_err(|e| {
             tracing::debug!(reason = %e, "token refused");
             match e.kind() {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => AuthError("the token has expired"),
@@ -121,8 +268,12 @@ impl Authenticator {
         caller_of(data.claims).map(Viewer::Caller)
     }
 
-    /// A signed token for `claims`, with the configured issuer and audience filled in.
+    /// A signed HS256 token for `claims`, with the configured issuer and audience filled in.
     pub fn mint(&self, mut claims: Claims) -> anyhow::Result<String> {
+        let (_, encoding) = self
+            .hmac
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("minting needs an HS256 secret"))?;
         if claims.iss.is_none() {
             claims.iss.clone_from(&self.issuer);
         }
@@ -132,7 +283,7 @@ impl Authenticator {
         Ok(jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
             &claims,
-            &self.encoding,
+            encoding,
         )?)
     }
 }

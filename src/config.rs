@@ -119,6 +119,13 @@ pub struct Settings {
     /// HS256 secret for bearer tokens; without it the server runs in development mode.
     #[arg(long, env = "JWT_SECRET", global = true, hide_env_values = true)]
     pub jwt_secret: Option<Secret>,
+    /// JWKS file of RS256/ES256 public keys, selected by the token's `kid` (re-read when a
+    /// token names a key not in it yet: rotation without restart).
+    #[arg(long, env = "JWKS_FILE", global = true)]
+    pub jwks_file: Option<std::path::PathBuf>,
+    /// Clock skew tolerated on `exp` and `nbf`.
+    #[arg(long, env = "JWT_LEEWAY", default_value = "60s", value_parser = humantime::parse_duration, global = true)]
+    pub jwt_leeway: Duration,
     /// Required `iss` of tokens (not checked when absent).
     #[arg(long, env = "JWT_ISSUER", global = true)]
     pub jwt_issuer: Option<String>,
@@ -190,6 +197,8 @@ impl Settings {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             database_url: database_url.to_owned(),
             jwt_secret: Some(Secret(jwt_secret.to_owned())),
+            jwks_file: None,
+            jwt_leeway: Duration::from_secs(60),
             jwt_issuer: None,
             jwt_audience: None,
             federated_organizations: None,

@@ -8,6 +8,7 @@ mod discovery;
 mod helpers;
 mod http;
 mod interests;
+mod jwks;
 mod limits;
 mod pagination;
 mod schema;
@@ -30,6 +31,7 @@ fn main() -> std::process::ExitCode {
             ("batching", batching::tests()),
             ("limits", limits::tests()),
             ("apq", apq::tests()),
+            ("jwks", jwks::tests()),
         ],
         schema::tests(),
     )
