@@ -114,7 +114,12 @@ impl Application {
             None
         };
 
-        let mut db = db::connect(&settings.database_url, settings.database_max_connections).await?;
+        let mut db = db::connect(
+            &settings.database_url,
+            settings.database_max_connections,
+            settings.database_acquire_timeout,
+        )
+        .await?;
         db::migrate(&db).await?;
         let statements = db::count_statements(&mut db);
         let bus = EventBus::default();

@@ -11,13 +11,20 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 ///
 /// SQLite runs in WAL mode with a busy timeout so that readers never block the writer and
 /// concurrent writers wait instead of failing.
-pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<DatabaseConnection> {
+///
+/// While the database is unreachable a request waits at most `acquire_timeout` for a
+/// connection, then fails with `SERVICE_UNAVAILABLE`; the pool reconnects by itself later.
+pub async fn connect(
+    url: &str,
+    max_connections: u32,
+    acquire_timeout: Duration,
+) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .max_connections(max_connections)
         .min_connections(0)
-        .connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(Duration::from_secs(5))
+        .connect_timeout(acquire_timeout)
+        .acquire_timeout(acquire_timeout)
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|o| {
             o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)

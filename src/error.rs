@@ -108,12 +108,25 @@ impl AppError {
 impl From<sea_orm::DbErr> for AppError {
     fn from(err: sea_orm::DbErr) -> Self {
         use sea_orm::DbErr;
-        match &err {
-            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => {
-                tracing::warn!(error = %err, "database unavailable");
-                Self::ServiceUnavailable
-            }
-            _ => Self::Internal(err.into()),
+        use sea_orm::RuntimeErr;
+        // A dropped connection or a pool that cannot reach the server: retry later, not a bug.
+        let unreachable = match &err {
+            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+            DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => matches!(
+                e.as_ref(),
+                sea_orm::sqlx::Error::Io(_)
+                    | sea_orm::sqlx::Error::PoolTimedOut
+                    | sea_orm::sqlx::Error::PoolClosed
+                    | sea_orm::sqlx::Error::WorkerCrashed
+                    | sea_orm::sqlx::Error::Protocol(_)
+            ),
+            _ => false,
+        };
+        if unreachable {
+            tracing::warn!(error = %err, "database unavailable");
+            Self::ServiceUnavailable
+        } else {
+            Self::Internal(err.into())
         }
     }
 }

@@ -54,7 +54,7 @@ async fn serve(settings: &Settings) -> anyhow::Result<()> {
 }
 
 async fn migrate(settings: &Settings, action: MigrateAction) -> anyhow::Result<()> {
-    let conn = db::connect(&settings.database_url, 1).await?;
+    let conn = db::connect(&settings.database_url, 1, settings.database_acquire_timeout).await?;
     match action {
         MigrateAction::Up => Migrator::up(&conn, None).await?,
         MigrateAction::Down => Migrator::down(&conn, Some(1)).await?,

@@ -5,6 +5,7 @@ mod audiences;
 mod batching;
 mod cli;
 mod discovery;
+mod faults;
 mod helpers;
 mod http;
 mod interests;
@@ -33,6 +34,6 @@ fn main() -> std::process::ExitCode {
             ("apq", apq::tests()),
             ("jwks", jwks::tests()),
         ],
-        schema::tests(),
+        schema::tests().into_iter().chain(faults::tests()).collect(),
     )
 }
