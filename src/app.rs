@@ -51,6 +51,10 @@ pub struct AppState {
     pub request_timeout: std::time::Duration,
     /// Whether introspection is answered.
     pub introspection: bool,
+    /// Turns true when the server starts shutting down: WebSockets close with 1001.
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
+    /// Open WebSocket connections, waited for on shutdown.
+    pub open_sockets: Arc<std::sync::atomic::AtomicUsize>,
     /// Automatic persisted queries.
     pub persisted: Arc<PersistedQueries>,
 }
@@ -74,7 +78,12 @@ pub struct Application {
     demo_authorization: Option<Arc<str>>,
     /// The PostgreSQL change listener of this instance, stopped with it.
     fanout: Option<tokio::task::JoinHandle<()>>,
+    shutdown: tokio::sync::watch::Sender<bool>,
+    open_sockets: Arc<std::sync::atomic::AtomicUsize>,
 }
+
+/// How long shutdown waits for WebSockets to say goodbye.
+const SOCKET_DRAIN: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl Application {
     /// Connects and migrates the database, then binds the listener (port 0 picks a free port).
@@ -130,6 +139,8 @@ impl Application {
             None
         };
         let publisher = Publisher::new(bus.clone(), on_postgres);
+        let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
+        let open_sockets = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let state = AppState {
             schema: graphql::build_schema(
                 db.clone(),
@@ -160,6 +171,8 @@ impl Application {
             request_timeout: settings.request_timeout,
             introspection: settings.introspection,
             persisted: Arc::new(PersistedQueries::new(settings.persisted_queries)),
+            shutdown: shutdown_rx,
+            open_sockets: open_sockets.clone(),
         };
         let router = router(state, settings.max_body_bytes, cors(&settings.cors_origins)?);
         let tcp = TcpListener::bind(settings.bind)
@@ -172,6 +185,8 @@ impl Application {
             addr,
             demo_authorization,
             fanout: listener,
+            shutdown: shutdown_tx,
+            open_sockets,
         })
     }
 
@@ -190,11 +205,22 @@ impl Application {
         self.demo_authorization.as_deref()
     }
 
-    /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
+    /// Serves until SIGINT or SIGTERM, then stops accepting, lets in-flight requests finish,
+    /// and closes WebSockets with 1001 (Going Away).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let shutdown = self.shutdown;
         let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown_signal())
+            .with_graceful_shutdown(async move {
+                shutdown_signal().await;
+                let _ = shutdown.send(true);
+            })
             .await;
+        let deadline = tokio::time::Instant::now() + SOCKET_DRAIN;
+        while self.open_sockets.load(std::sync::atomic::Ordering::Acquire) > 0
+            && tokio::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
         if let Some(fanout) = self.fanout {
             fanout.abort();
         }

@@ -83,7 +83,21 @@ fn close(code: u16, reason: &'static str) -> Message {
     }))
 }
 
+/// Counts an open socket for as long as it lives.
+struct OpenSocket(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for OpenSocket {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+    }
+}
+
 async fn serve(socket: WebSocket, state: AppState, protocol: Protocol, header_authorization: Option<String>) {
+    state
+        .open_sockets
+        .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    let _open = OpenSocket(state.open_sockets.clone());
+    let mut shutdown = state.shutdown.clone();
     let settings = state.websocket;
     let (mut sink, mut incoming) = socket.split();
     let (out, mut outgoing) = mpsc::channel::<Message>(256);
@@ -115,6 +129,7 @@ async fn serve(socket: WebSocket, state: AppState, protocol: Protocol, header_au
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
                 Some(Ok(_)) => Flow::Continue,
             },
+            _ = shutdown.changed() => Flow::Close(1001, "Server is shutting down"),
             () = &mut init_deadline, if connection.viewer.is_none() => {
                 Flow::Close(4408, "Connection initialisation timeout")
             }

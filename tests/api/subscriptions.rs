@@ -16,6 +16,7 @@ api_tests!(
     the_legacy_protocol_works_with_the_upgrade_header_token,
     a_bad_token_or_a_missing_handshake_closes_the_socket,
     subscriptions_per_connection_are_bounded_and_keepalives_flow,
+    sigterm_finishes_requests_in_flight_and_closes_sockets_cleanly,
     ;
     postgres only:
     a_write_on_one_process_reaches_subscribers_of_another,
@@ -304,8 +305,13 @@ impl Drop for Process {
 }
 
 fn start_process(url: &str) -> Process {
+    start_process_with(url, &[])
+}
+
+fn start_process_with(url: &str, extra: &[&str]) -> Process {
     let mut child = Command::new(env!("CARGO_BIN_EXE_interest-gateway"))
         .args(["serve", "--bind", "127.0.0.1:0", "--log-format", "json"])
+        .args(extra)
         .env("DATABASE_URL", url)
         .env("JWT_SECRET", SECRET)
         .env("RUST_LOG", "info")
@@ -423,4 +429,62 @@ async fn the_listener_reconnects_after_losing_its_connection(db: TestDatabase) {
         created["id"],
         "events flow again after the reconnect"
     );
+}
+
+async fn sigterm_finishes_requests_in_flight_and_closes_sockets_cleanly(db: TestDatabase) {
+    let url = db.url.clone();
+    // A 1 s batch window makes any request that loads a name last a second.
+    let mut process =
+        tokio::task::spawn_blocking(move || start_process_with(&url, &["--batch-window", "1s"]))
+            .await
+            .unwrap();
+    let app = TestApp::at(&process.address);
+    let token = app.token(User::new("alice").named("Alice"));
+    app.create(&token, json!({ "displayName": "Still answered" }))
+        .await;
+    let mut ws = app.ws("graphql-transport-ws", None).await;
+    ws.init(json!({ "authorization": format!("Bearer {token}") }))
+        .await;
+    subscribe(&mut ws, "subscribe", "s", None).await;
+    let slow = {
+        let app = TestApp::at(&process.address);
+        let token = token.clone();
+        tokio::spawn(async move {
+            app.graphql(
+                "{ interests { nodes { displayName user { displayName } } } }",
+                json!({}),
+                Some(&token),
+            )
+            .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let pid = process.child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    assert_eq!(
+        ws.close_code().await,
+        Some(1001),
+        "subscriptions end with Going Away"
+    );
+    let answered = slow.await.unwrap().ok();
+    assert_eq!(
+        answered.data("interests.nodes"),
+        &json!([{ "displayName": "Still answered", "user": { "displayName": "Alice" } }])
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = process.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the process did not exit after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "a clean exit: {status}");
 }
