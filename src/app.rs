@@ -1,7 +1,6 @@
 //! The application: state, router and server lifecycle.
 
 use std::net::SocketAddr;
-use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use anyhow::Context as _;
@@ -16,7 +15,7 @@ use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::auth::{AuthConfig, Authenticator, Claims};
 use crate::config::Settings;
@@ -24,6 +23,7 @@ use crate::domain::directory::Directory;
 use crate::domain::events::{EventBus, Publisher};
 use crate::domain::federation::Federation;
 use crate::graphql::{self, AppSchema, Limits};
+use crate::metrics::{Gauges, Metrics};
 use crate::persisted::PersistedQueries;
 use crate::{db, fanout, graphiql, transport};
 
@@ -41,8 +41,8 @@ pub struct AppState {
     /// `Bearer <token>` of the demo user, in development mode only.
     pub demo_authorization: Option<Arc<str>>,
     pub websocket: WebSocketSettings,
-    /// Statements run on the pool since start.
-    pub statements: Arc<AtomicU64>,
+    /// Prometheus metrics of this server.
+    pub metrics: Arc<Metrics>,
     /// How long batched loaders gather keys.
     pub batch_window: std::time::Duration,
     /// Most aliased fields in one document.
@@ -165,7 +165,7 @@ impl Application {
                 init_timeout: settings.ws_init_timeout,
                 max_subscriptions: settings.max_subscriptions_per_connection,
             },
-            statements,
+            metrics: Arc::new(Metrics::new(statements)),
             batch_window: settings.batch_window,
             max_aliases: settings.max_aliases,
             request_timeout: settings.request_timeout,
@@ -270,7 +270,28 @@ pub fn router(state: AppState, max_body_bytes: usize, cors: Option<CorsLayer>) -
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(CatchPanicLayer::new())
         .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(TraceLayer::new_for_http())
+        .layer(
+            // One span per request, named by its request id; headers (tokens) are never logged.
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &axum::http::Request<axum::body::Body>| {
+                    let request_id = request
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!(
+                        "request",
+                        method = %request.method(),
+                        path = %request.uri().path(),
+                        request_id = %request_id,
+                    )
+                })
+                .on_response(
+                    DefaultOnResponse::new()
+                        .level(tracing::Level::INFO)
+                        .latency_unit(tower_http::LatencyUnit::Millis),
+                ),
+        )
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state);
     match cors {
@@ -292,20 +313,17 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
 }
 
 /// Prometheus text format.
-async fn metrics(State(state): State<AppState>) -> ([(axum::http::HeaderName, &'static str); 1], String) {
-    let body = format!(
-        "# HELP interest_gateway_db_statements_total SQL statements run on the connection pool.\n\
-         # TYPE interest_gateway_db_statements_total counter\n\
-         interest_gateway_db_statements_total {}\n\
-         # HELP interest_gateway_subscribers Open subscriptions in this process.\n\
-         # TYPE interest_gateway_subscribers gauge\n\
-         interest_gateway_subscribers {}\n",
-        state.statements.load(std::sync::atomic::Ordering::Relaxed),
-        state.bus.subscribers(),
-    );
+async fn metrics(State(state): State<AppState>) -> ([(HeaderName, &'static str); 1], String) {
+    let (pool_size, pool_idle) = db::pool_stats(&state.db);
+    let gauges = Gauges {
+        pool_size,
+        pool_idle,
+        websockets: state.open_sockets.load(std::sync::atomic::Ordering::Relaxed),
+        subscribers: state.bus.subscribers(),
+    };
     (
-        [(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        body,
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(&gauges),
     )
 }
 

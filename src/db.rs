@@ -60,3 +60,22 @@ pub async fn is_ready(db: &DatabaseConnection) -> bool {
         .await
         .is_ok_and(|r| r.is_ok())
 }
+
+/// Connections open in the pool, and how many of them are idle.
+pub fn pool_stats(db: &DatabaseConnection) -> (u32, usize) {
+    use sea_orm::DbBackend;
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+        DbBackend::MySql => {
+            let pool = db.get_mysql_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+        _ => {
+            let pool = db.get_sqlite_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+    }
+}

@@ -19,6 +19,8 @@ pub mod fanout;
 pub mod graphiql;
 /// The GraphQL schema.
 pub mod graphql;
+/// Prometheus metrics.
+pub mod metrics;
 /// Automatic persisted queries.
 pub mod persisted;
 /// Logging.

@@ -10,6 +10,8 @@
 //!   code, omit `data`, and are 400 under `application/graphql-response+json`;
 //! - batches are capped; a bad token is 401, never anonymous.
 
+use std::time::Instant;
+
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{ServerError, Variables};
 use axum::body::Bytes;
@@ -25,6 +27,7 @@ use crate::domain::Viewer;
 use crate::error::ErrorCode;
 use crate::graphql::loaders::RequestLoaders;
 use crate::graphql::ExecutionStarted;
+use crate::metrics;
 use crate::persisted::PersistedError;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -252,6 +255,8 @@ fn request_error(message: String, code: ErrorCode) -> Outcome {
 
 /// A parsed request whose operation is known.
 struct Prepared {
+    /// The operation's name, from `operationName` or the document.
+    name: Option<String>,
     query: String,
     params: Params,
     document: async_graphql::parser::types::ExecutableDocument,
@@ -381,7 +386,15 @@ fn prepare(state: &AppState, mut params: Params, limits: DocumentLimits) -> Resu
             ErrorCode::QueryTooComplex,
         ));
     }
+    let name = params
+        .operation_name
+        .clone()
+        .or_else(|| match &document.operations {
+            DocumentOperations::Multiple(ops) if ops.len() == 1 => ops.keys().next().map(|n| n.to_string()),
+            _ => None,
+        });
     Ok(Prepared {
+        name,
         query: text,
         params,
         document,
@@ -448,10 +461,29 @@ async fn run(state: &AppState, viewer: &Viewer, prepared: Prepared) -> Outcome {
 
 /// Parses and runs one operation sent by POST (any operation type).
 async fn execute_post(state: &AppState, viewer: &Viewer, params: Params) -> Outcome {
-    match prepare(state, params, document_limits(state)) {
-        Ok(prepared) => run(state, viewer, prepared).await,
+    let started = Instant::now();
+    let mut operation = params.operation_name.clone();
+    let outcome = match prepare(state, params, document_limits(state)) {
+        Ok(prepared) => {
+            operation.clone_from(&prepared.name);
+            run(state, viewer, prepared).await
+        }
         Err(outcome) => outcome,
-    }
+    };
+    observe(state, operation.as_deref(), &outcome, started);
+    outcome
+}
+
+/// Counts the operation on `/metrics`.
+fn observe(state: &AppState, operation: Option<&str>, outcome: &Outcome, started: Instant) {
+    let result = if outcome.request_error {
+        metrics::Outcome::Rejected
+    } else if outcome.body.get("errors").is_some() {
+        metrics::Outcome::Error
+    } else {
+        metrics::Outcome::Ok
+    };
+    state.metrics.observe(operation, result, started.elapsed());
 }
 
 /// The caller of a request, with their federation, recorded in the directory; `Err` holds
@@ -702,11 +734,17 @@ pub async fn graphql_get(State(state): State<AppState>, request: axum::extract::
             )
         }
     };
+    let started = Instant::now();
+    let mut operation = params.operation_name.clone();
     let outcome = match prepare(&state, params, document_limits(&state)) {
         Ok(prepared) if prepared.operation_type != OperationType::Query => return method_not_allowed(media),
-        Ok(prepared) => run(&state, &viewer, prepared).await,
+        Ok(prepared) => {
+            operation.clone_from(&prepared.name);
+            run(&state, &viewer, prepared).await
+        }
         Err(outcome) => outcome,
     };
+    observe(&state, operation.as_deref(), &outcome, started);
     json_response(outcome_status(&outcome, media), media, &outcome.body)
 }
 

@@ -11,6 +11,7 @@ mod http;
 mod interests;
 mod jwks;
 mod limits;
+mod observability;
 mod pagination;
 mod schema;
 mod search;
@@ -33,6 +34,7 @@ fn main() -> std::process::ExitCode {
             ("limits", limits::tests()),
             ("apq", apq::tests()),
             ("jwks", jwks::tests()),
+            ("observability", observability::tests()),
         ],
         schema::tests().into_iter().chain(faults::tests()).collect(),
     )

@@ -292,9 +292,11 @@ async fn subscriptions_per_connection_are_bounded_and_keepalives_flow(db: TestDa
 }
 
 /// A gateway process of its own, on `url`; killed on drop.
-struct Process {
-    child: Child,
-    address: String,
+pub struct Process {
+    pub child: Child,
+    pub address: String,
+    /// Every line the process has logged so far (JSON).
+    pub log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Drop for Process {
@@ -304,11 +306,11 @@ impl Drop for Process {
     }
 }
 
-fn start_process(url: &str) -> Process {
+pub fn start_process(url: &str) -> Process {
     start_process_with(url, &[])
 }
 
-fn start_process_with(url: &str, extra: &[&str]) -> Process {
+pub fn start_process_with(url: &str, extra: &[&str]) -> Process {
     let mut child = Command::new(env!("CARGO_BIN_EXE_interest-gateway"))
         .args(["serve", "--bind", "127.0.0.1:0", "--log-format", "json"])
         .args(extra)
@@ -334,8 +336,16 @@ fn start_process_with(url: &str, extra: &[&str]) -> Process {
         }
     };
     // Keep draining the log so the process never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Process { child, address }
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = log.clone();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            if let Ok(mut sink) = sink.lock() {
+                sink.push(line);
+            }
+        }
+    });
+    Process { child, address, log }
 }
 
 async fn a_write_on_one_process_reaches_subscribers_of_another(db: TestDatabase) {
