@@ -10,6 +10,17 @@ mod m20261128_000002_create_directory_and_relationship;
 mod m20261128_000003_create_interest_search;
 mod m20261128_000004_add_interest_category_name;
 
+/// MySQL compares strings case-insensitively by default; keys and ids must compare byte-wise,
+/// as they do on PostgreSQL and SQLite.
+pub(crate) fn binary_collation(
+    table: &mut TableCreateStatement,
+    backend: sea_orm_migration::sea_orm::DatabaseBackend,
+) {
+    if backend == sea_orm_migration::sea_orm::DatabaseBackend::MySql {
+        table.character_set("utf8mb4").collate("utf8mb4_bin");
+    }
+}
+
 /// Every migration of the service, in order.
 pub struct Migrator;
 

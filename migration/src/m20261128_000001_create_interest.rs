@@ -6,8 +6,8 @@
 //! microseconds since the Unix epoch: exact to the microsecond and ordered identically on
 //! all three databases.
 
+use crate::binary_collation;
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DatabaseBackend;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -47,14 +47,6 @@ enum InterestTag {
     Table,
     InterestId,
     Tag,
-}
-
-/// MySQL compares strings case-insensitively by default; keys and ids must compare byte-wise,
-/// as they do on PostgreSQL and SQLite.
-fn binary_collation(table: &mut TableCreateStatement, backend: DatabaseBackend) {
-    if backend == DatabaseBackend::MySql {
-        table.character_set("utf8mb4").collate("utf8mb4_bin");
-    }
 }
 
 #[async_trait::async_trait]

@@ -1,8 +1,8 @@
 //! The directory (who each caller was as of their latest token) and the relationships owners
 //! declare: what the audience rules read.
 
+use crate::binary_collation;
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DatabaseBackend;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -32,12 +32,6 @@ enum Relationship {
     OtherId,
     Kind,
     CreatedAt,
-}
-
-fn binary_collation(table: &mut TableCreateStatement, backend: DatabaseBackend) {
-    if backend == DatabaseBackend::MySql {
-        table.character_set("utf8mb4").collate("utf8mb4_bin");
-    }
 }
 
 #[async_trait::async_trait]

@@ -284,7 +284,7 @@ pub async fn matches_for(
         .all(db)
         .await?;
     rows.into_iter()
-        .map(|Scored { row, score }| Interest::from_model_pub(row).map(|i| (i, score)))
+        .map(|Scored { row, score }| Interest::from_model(row).map(|i| (i, score)))
         .collect()
 }
 

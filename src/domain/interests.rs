@@ -5,21 +5,18 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use entity::{interest, interest_category, interest_tag};
-use std::collections::HashMap;
 
-use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Query, SimpleExpr, WindowStatement};
-use sea_orm::Iterable;
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
-    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::events::{Change as InterestChange, ChangeKind, Publisher, Snapshot};
-use super::pagination::{Cursor, Direction, Order, OrderField, PageRequest, SortKey, Take};
-use super::search::SearchTerms;
+pub use super::listing::{
+    count, counts_by_owner, edge_exists_beyond, first_pages, list, InterestFilter, Page, Selection,
+};
 use super::values::{
     Audience, Categories, CollaborationTag, Description, DisplayName, HttpUrl, Inference, InterestId, Source,
     UserId,
@@ -116,12 +113,8 @@ fn to_json<T: Serialize>(value: &T) -> AppResult<String> {
 }
 
 impl Interest {
-    /// Reads a stored row (for other domain modules that query interests themselves).
-    pub(crate) fn from_model_pub(m: interest::Model) -> AppResult<Self> {
-        Self::from_model(m)
-    }
-
-    fn from_model(m: interest::Model) -> AppResult<Self> {
+    /// Reads a stored row (also for other domain modules that query interests themselves).
+    pub(crate) fn from_model(m: interest::Model) -> AppResult<Self> {
         let tags: Vec<String> = from_json("collaboration_tags", &m.collaboration_tags)?;
         Ok(Self {
             id: InterestId::from_uuid(m.id),
@@ -188,109 +181,6 @@ pub struct InterestChanges {
     pub source: Change<Option<Source>>,
 }
 
-/// Validated list filters; `None` means "not filtered on this".
-#[derive(Clone, Debug, Default)]
-pub struct InterestFilter {
-    pub user_ids: Option<Vec<UserId>>,
-    /// Lower-cased category keys: has any of.
-    pub category_keys: Option<Vec<String>>,
-    pub collaboration_tags: Option<Vec<CollaborationTag>>,
-    pub allowed_audiences: Option<Vec<Audience>>,
-    pub created_after: Option<DateTime<Utc>>,
-    pub created_before: Option<DateTime<Utc>>,
-    pub modified_after: Option<DateTime<Utc>>,
-    pub modified_before: Option<DateTime<Utc>>,
-    /// Full text over display name, description and categories.
-    pub search: Option<SearchTerms>,
-}
-
-/// Which interests a list or count covers: a filter, optionally on one profile.
-#[derive(Clone, Debug, Default)]
-pub struct Selection {
-    pub filter: InterestFilter,
-    /// Only this owner's profile (`User.interests`).
-    pub owner: Option<UserId>,
-    /// Discovery (facets, matches): leave out other people's unsearchable interests, as a
-    /// search does.
-    pub searchable_only: bool,
-}
-
-impl Selection {
-    /// The SQL condition for this selection as `viewer` sees it.
-    pub(crate) fn condition(&self, viewer: &Viewer, backend: DbBackend) -> Condition {
-        let f = &self.filter;
-        let mut cond = Condition::all().add(visible_to(viewer));
-        if let Some(search) = &f.search {
-            cond = cond.add(search.matches(backend));
-        }
-        if self.searchable_only || f.search.is_some() {
-            // Not searchable: kept out of everybody's search and discovery but the owner's.
-            let mut searchable = Condition::any().add(interest::Column::IsSearchable.eq(true));
-            if let Some(caller) = viewer.caller() {
-                searchable = searchable.add(interest::Column::UserId.eq(caller.id.as_str()));
-            }
-            cond = cond.add(searchable);
-        }
-        if let Some(owner) = &self.owner {
-            cond = cond.add(interest::Column::UserId.eq(owner.as_str()));
-        }
-        if let Some(ids) = &f.user_ids {
-            cond = cond.add(interest::Column::UserId.is_in(ids.iter().map(UserId::as_str)));
-        }
-        if let Some(keys) = &f.category_keys {
-            cond = cond.add(
-                interest::Column::Id.in_subquery(
-                    Query::select()
-                        .column(interest_category::Column::InterestId)
-                        .from(interest_category::Entity)
-                        .and_where(interest_category::Column::CategoryKey.is_in(keys.iter().cloned()))
-                        .to_owned(),
-                ),
-            );
-        }
-        if let Some(tags) = &f.collaboration_tags {
-            cond = cond.add(
-                interest::Column::Id.in_subquery(
-                    Query::select()
-                        .column(interest_tag::Column::InterestId)
-                        .from(interest_tag::Entity)
-                        .and_where(interest_tag::Column::Tag.is_in(tags.iter().map(|t| t.as_str())))
-                        .to_owned(),
-                ),
-            );
-        }
-        if let Some(audiences) = &f.allowed_audiences {
-            cond = cond.add(interest::Column::AllowedAudiences.is_in(audiences.iter().map(|a| a.as_str())));
-        }
-        let times = [
-            (f.created_after, interest::Column::CreatedAt, true),
-            (f.created_before, interest::Column::CreatedAt, false),
-            (f.modified_after, interest::Column::ModifiedAt, true),
-            (f.modified_before, interest::Column::ModifiedAt, false),
-        ];
-        for (bound, column, after) in times {
-            if let Some(t) = bound {
-                let micros = t.timestamp_micros();
-                cond = cond.add(if after {
-                    column.gt(micros)
-                } else {
-                    column.lt(micros)
-                });
-            }
-        }
-        cond
-    }
-}
-
-/// A page of interests, each with its cursor.
-#[derive(Clone, Debug)]
-pub struct Page {
-    pub edges: Vec<(Interest, String)>,
-    /// `Some` when the page itself answers it; `None` when [`edge_exists_beyond`] must.
-    pub has_next_page: Option<bool>,
-    pub has_previous_page: Option<bool>,
-}
-
 fn now_micros() -> i64 {
     Utc::now().timestamp_micros()
 }
@@ -299,191 +189,6 @@ fn require_caller(viewer: &Viewer) -> AppResult<&Caller> {
     viewer
         .caller()
         .ok_or_else(|| AppError::Unauthenticated("sign in to do this".into()))
-}
-
-/// The expression a list is sorted by.
-fn sort_expr(field: OrderField, selection: &Selection, backend: DbBackend) -> SimpleExpr {
-    let column = |c: interest::Column| Expr::col((interest::Entity, c));
-    match field {
-        OrderField::CreatedDateTime => column(interest::Column::CreatedAt),
-        OrderField::LastModifiedDateTime => column(interest::Column::ModifiedAt),
-        OrderField::DisplayName => column(interest::Column::DisplayNameKey),
-        OrderField::Relevance => match &selection.filter.search {
-            Some(search) => search.score(backend),
-            None => column(interest::Column::CreatedAt),
-        },
-    }
-}
-
-fn key_value(key: &SortKey) -> sea_orm::Value {
-    match key {
-        SortKey::Micros(v) => (*v).into(),
-        SortKey::Text(s) => s.clone().into(),
-        SortKey::Score(v) => (*v).into(),
-    }
-}
-
-/// Rows strictly beyond `cursor` in sort direction (`forward`) or strictly before it.
-///
-/// Written as `key >= k AND (key > k OR id > i)` rather than a row-value comparison: every
-/// backend turns the first term into an index range, and MySQL does not for row values.
-fn beyond(key: &SimpleExpr, direction: Direction, cursor: &Cursor, forward: bool) -> Condition {
-    let value = key_value(&cursor.key);
-    let ascending = (direction == Direction::Asc) == forward;
-    let key = || Expr::expr(key.clone());
-    if ascending {
-        Condition::all().add(key().gte(value.clone())).add(
-            Condition::any()
-                .add(key().gt(value))
-                .add(interest::Column::Id.gt(cursor.id)),
-        )
-    } else {
-        Condition::all().add(key().lte(value.clone())).add(
-            Condition::any()
-                .add(key().lt(value))
-                .add(interest::Column::Id.lt(cursor.id)),
-        )
-    }
-}
-
-fn sea_order(direction: Direction, forward: bool) -> sea_orm::Order {
-    match (direction, forward) {
-        (Direction::Asc, true) | (Direction::Desc, false) => sea_orm::Order::Asc,
-        _ => sea_orm::Order::Desc,
-    }
-}
-
-/// Whether a visible row lies at or beyond `cursor` on the far side of a page: rows not
-/// after `after` (`forward = false`) or not before `before` (`forward = true`).
-pub async fn edge_exists_beyond(
-    db: &DatabaseConnection,
-    viewer: &Viewer,
-    selection: &Selection,
-    order: Order,
-    cursor: &Cursor,
-    forward: bool,
-) -> AppResult<bool> {
-    let backend = db.get_database_backend();
-    let key = sort_expr(order.field, selection, backend);
-    // "At or beyond" the cursor is "not strictly on the other side of it".
-    let cond = selection
-        .condition(viewer, backend)
-        .add(beyond(&key, order.direction, cursor, !forward).not());
-    let found = interest::Entity::find()
-        .select_only()
-        .column(interest::Column::Id)
-        .filter(cond)
-        .limit(1)
-        .into_tuple::<Uuid>()
-        .one(db)
-        .await?;
-    Ok(found.is_some())
-}
-
-/// A row with the value it is sorted by.
-struct Keyed {
-    row: interest::Model,
-    key: SortKey,
-}
-
-/// The computed sort key travels as this extra column.
-const SORT_KEY_COLUMN: &str = "sort_key";
-
-impl FromQueryResult for Keyed {
-    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
-        let row = interest::Model::from_query_result(res, pre)?;
-        let key = match res.try_get::<Option<f64>>(pre, SORT_KEY_COLUMN) {
-            Ok(score) => SortKey::Score(score.unwrap_or(0.0)),
-            Err(_) => SortKey::Micros(row.created_at),
-        };
-        Ok(Self { row, key })
-    }
-}
-
-fn key_of(field: OrderField, m: &interest::Model) -> SortKey {
-    match field {
-        OrderField::CreatedDateTime | OrderField::Relevance => SortKey::Micros(m.created_at),
-        OrderField::LastModifiedDateTime => SortKey::Micros(m.modified_at),
-        OrderField::DisplayName => SortKey::Text(m.display_name_key.clone()),
-    }
-}
-
-/// One page of the interests `viewer` may see under `selection`.
-#[tracing::instrument(name = "interests.list", skip_all)]
-pub async fn list(
-    db: &DatabaseConnection,
-    viewer: &Viewer,
-    selection: &Selection,
-    order: Order,
-    page: &PageRequest,
-) -> AppResult<Page> {
-    let backend = db.get_database_backend();
-    let (size, forward) = match page.take {
-        Take::First(n) => (n, true),
-        Take::Last(n) => (n, false),
-    };
-    let key = sort_expr(order.field, selection, backend);
-    let mut cond = selection.condition(viewer, backend);
-    if let Some(after) = &page.after {
-        cond = cond.add(beyond(&key, order.direction, after, true));
-    }
-    if let Some(before) = &page.before {
-        cond = cond.add(beyond(&key, order.direction, before, false));
-    }
-    let sql_order = sea_order(order.direction, forward);
-    let query = interest::Entity::find()
-        .filter(cond)
-        .order_by(key.clone(), sql_order.clone())
-        .order_by(interest::Column::Id, sql_order)
-        .limit(size + 1);
-    let mut rows: Vec<Keyed> = if order.field == OrderField::Relevance {
-        query
-            .column_as(key, SORT_KEY_COLUMN)
-            .into_model::<Keyed>()
-            .all(db)
-            .await?
-    } else {
-        query
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|row| Keyed {
-                key: key_of(order.field, &row),
-                row,
-            })
-            .collect()
-    };
-    let more = rows.len() as u64 > size;
-    rows.truncate(size as usize);
-    if !forward {
-        rows.reverse();
-    }
-    let edges = rows
-        .into_iter()
-        .map(|Keyed { row, key }| {
-            let cursor = Cursor { key, id: row.id }.encode(order);
-            Interest::from_model(row).map(|i| (i, cursor))
-        })
-        .collect::<AppResult<Vec<_>>>()?;
-    let (has_next_page, has_previous_page) = if forward {
-        (Some(more), page.after.is_none().then_some(false))
-    } else {
-        (page.before.is_none().then_some(false), Some(more))
-    };
-    Ok(Page {
-        edges,
-        has_next_page,
-        has_previous_page,
-    })
-}
-
-/// How many interests `viewer` may see under `selection`.
-#[tracing::instrument(name = "interests.count", skip_all)]
-pub async fn count(db: &DatabaseConnection, viewer: &Viewer, selection: &Selection) -> AppResult<u64> {
-    Ok(interest::Entity::find()
-        .filter(selection.condition(viewer, db.get_database_backend()))
-        .count(db)
-        .await?)
 }
 
 async fn find_visible(
@@ -806,120 +511,4 @@ pub async fn delete(
     events.committed(change);
     tracing::info!(interest = %id, "interest deleted");
     Ok(id)
-}
-
-/// The first page of each of `owners`' profiles under one filter and order, in one query
-/// (`ROW_NUMBER() OVER (PARTITION BY user_id …)`): what nested `User.interests` fields of many
-/// users need. Relevance order is not batched (callers fall back to [`list`]).
-#[tracing::instrument(name = "interests.first_pages", skip_all, fields(owners = owners.len()))]
-pub async fn first_pages(
-    db: &DatabaseConnection,
-    viewer: &Viewer,
-    filter: &InterestFilter,
-    order: Order,
-    first: u64,
-    owners: &[UserId],
-) -> AppResult<HashMap<UserId, Page>> {
-    let backend = db.get_database_backend();
-    let selection = Selection {
-        filter: filter.clone(),
-        owner: None,
-        searchable_only: false,
-    };
-    let column = match order.field {
-        OrderField::LastModifiedDateTime => interest::Column::ModifiedAt,
-        OrderField::DisplayName => interest::Column::DisplayNameKey,
-        OrderField::CreatedDateTime | OrderField::Relevance => interest::Column::CreatedAt,
-    };
-    let direction = sea_order(order.direction, true);
-    let window = WindowStatement::partition_by((interest::Entity, interest::Column::UserId))
-        .order_by((interest::Entity, column), direction.clone())
-        .order_by((interest::Entity, interest::Column::Id), direction)
-        .to_owned();
-    let mut inner = Query::select();
-    inner.from(interest::Entity);
-    for c in interest::Column::iter() {
-        inner.column((interest::Entity, c));
-    }
-    inner
-        .expr_window_as(Expr::cust("ROW_NUMBER()"), window, Alias::new("page_row"))
-        .cond_where(
-            selection
-                .condition(viewer, backend)
-                .add(interest::Column::UserId.is_in(owners.iter().map(UserId::as_str))),
-        );
-    let outer = Query::select()
-        .column(Asterisk)
-        .from_subquery(inner.to_owned(), Alias::new("ranked"))
-        .and_where(Expr::col(Alias::new("page_row")).lte(first + 1))
-        .order_by(Alias::new("page_row"), sea_orm::Order::Asc)
-        .to_owned();
-    let rows = interest::Entity::find()
-        .from_raw_sql(backend.build(&outer))
-        .all(db)
-        .await?;
-    let mut grouped: HashMap<String, Vec<interest::Model>> = HashMap::new();
-    for row in rows {
-        grouped.entry(row.user_id.clone()).or_default().push(row);
-    }
-    owners
-        .iter()
-        .map(|owner| {
-            let mut rows = grouped.remove(owner.as_str()).unwrap_or_default();
-            let more = rows.len() as u64 > first;
-            rows.truncate(first as usize);
-            let edges = rows
-                .into_iter()
-                .map(|row| {
-                    let cursor = Cursor {
-                        key: key_of(order.field, &row),
-                        id: row.id,
-                    }
-                    .encode(order);
-                    Interest::from_model(row).map(|i| (i, cursor))
-                })
-                .collect::<AppResult<Vec<_>>>()?;
-            Ok((
-                owner.clone(),
-                Page {
-                    edges,
-                    has_next_page: Some(more),
-                    has_previous_page: Some(false),
-                },
-            ))
-        })
-        .collect()
-}
-
-/// How many interests of each of `owners` `viewer` may see under `filter`, in one query.
-#[tracing::instrument(name = "interests.counts_by_owner", skip_all, fields(owners = owners.len()))]
-pub async fn counts_by_owner(
-    db: &DatabaseConnection,
-    viewer: &Viewer,
-    filter: &InterestFilter,
-    owners: &[UserId],
-) -> AppResult<HashMap<UserId, u64>> {
-    let selection = Selection {
-        filter: filter.clone(),
-        owner: None,
-        searchable_only: false,
-    };
-    let counted: Vec<(String, i64)> = interest::Entity::find()
-        .select_only()
-        .column(interest::Column::UserId)
-        .column_as(Expr::cust("COUNT(*)"), "n")
-        .filter(selection.condition(viewer, db.get_database_backend()))
-        .filter(interest::Column::UserId.is_in(owners.iter().map(UserId::as_str)))
-        .group_by(interest::Column::UserId)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let counted: HashMap<String, u64> = counted
-        .into_iter()
-        .map(|(owner, n)| (owner, u64::try_from(n).unwrap_or(0)))
-        .collect();
-    Ok(owners
-        .iter()
-        .map(|owner| (owner.clone(), counted.get(owner.as_str()).copied().unwrap_or(0)))
-        .collect())
 }

@@ -6,6 +6,7 @@ pub mod discovery;
 pub mod events;
 pub mod federation;
 pub mod interests;
+pub mod listing;
 pub mod pagination;
 pub mod relationships;
 pub mod search;

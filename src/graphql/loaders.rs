@@ -15,6 +15,7 @@ use crate::domain::interests::{self, InterestFilter, Page};
 use crate::domain::pagination::Order;
 use crate::domain::values::UserId;
 use crate::domain::Viewer;
+use crate::error::AppResult;
 
 /// The loaders of one request.
 pub struct RequestLoaders {
@@ -100,8 +101,15 @@ impl Hash for ProfileKey {
     }
 }
 
-/// Groups keys by spec: one statement per distinct spec.
-fn by_spec(keys: &[ProfileKey]) -> HashMap<&str, (Arc<PageSpec>, Vec<UserId>)> {
+/// Loads `keys` with one call of `load` per distinct spec (one statement each).
+async fn by_spec<V, F, Fut>(
+    keys: &[ProfileKey],
+    load: F,
+) -> Result<HashMap<ProfileKey, V>, async_graphql::Error>
+where
+    F: Fn(Arc<PageSpec>, Vec<UserId>) -> Fut,
+    Fut: std::future::Future<Output = AppResult<HashMap<UserId, V>>>,
+{
     let mut groups: HashMap<&str, (Arc<PageSpec>, Vec<UserId>)> = HashMap::new();
     for key in keys {
         groups
@@ -110,7 +118,19 @@ fn by_spec(keys: &[ProfileKey]) -> HashMap<&str, (Arc<PageSpec>, Vec<UserId>)> {
             .1
             .push(key.owner.clone());
     }
-    groups
+    let mut loaded = HashMap::new();
+    for (spec, owners) in groups.into_values() {
+        for (owner, value) in load(spec.clone(), owners).await? {
+            loaded.insert(
+                ProfileKey {
+                    owner,
+                    spec: spec.clone(),
+                },
+                value,
+            );
+        }
+    }
+    Ok(loaded)
 }
 
 /// First pages of `User.interests` for many users at once.
@@ -124,9 +144,8 @@ impl Loader<ProfileKey> for FirstPages {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[ProfileKey]) -> Result<HashMap<ProfileKey, Page>, Self::Error> {
-        let mut loaded = HashMap::new();
-        for (spec, owners) in by_spec(keys).into_values() {
-            let pages = interests::first_pages(
+        by_spec(keys, |spec, owners| async move {
+            interests::first_pages(
                 &self.db,
                 &self.viewer,
                 &spec.filter,
@@ -134,18 +153,9 @@ impl Loader<ProfileKey> for FirstPages {
                 spec.first,
                 &owners,
             )
-            .await?;
-            for (owner, page) in pages {
-                loaded.insert(
-                    ProfileKey {
-                        owner,
-                        spec: spec.clone(),
-                    },
-                    page,
-                );
-            }
-        }
-        Ok(loaded)
+            .await
+        })
+        .await
     }
 }
 
@@ -160,19 +170,9 @@ impl Loader<ProfileKey> for Counts {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[ProfileKey]) -> Result<HashMap<ProfileKey, u64>, Self::Error> {
-        let mut loaded = HashMap::new();
-        for (spec, owners) in by_spec(keys).into_values() {
-            let counts = interests::counts_by_owner(&self.db, &self.viewer, &spec.filter, &owners).await?;
-            for (owner, n) in counts {
-                loaded.insert(
-                    ProfileKey {
-                        owner,
-                        spec: spec.clone(),
-                    },
-                    n,
-                );
-            }
-        }
-        Ok(loaded)
+        by_spec(keys, |spec, owners| async move {
+            interests::counts_by_owner(&self.db, &self.viewer, &spec.filter, &owners).await
+        })
+        .await
     }
 }
