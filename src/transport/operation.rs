@@ -1,0 +1,385 @@
+//! One GraphQL operation: its parameters, its document checked and resolved, its execution,
+//! and its JSON answer.
+
+use std::time::Instant;
+
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::{ServerError, Variables};
+use serde_json::{json, Map, Value};
+
+use crate::app::AppState;
+use crate::domain::Viewer;
+use crate::error::ErrorCode;
+use crate::graphql::loaders::RequestLoaders;
+use crate::graphql::ExecutionStarted;
+use crate::metrics;
+use crate::persisted::PersistedError;
+
+pub(super) fn error_json(message: &str, code: ErrorCode, field: Option<&str>) -> Value {
+    let mut extensions = Map::new();
+    extensions.insert("code".into(), json!(code.as_str()));
+    if let Some(field) = field {
+        extensions.insert("field".into(), json!(field));
+    }
+    json!({ "message": message, "extensions": extensions })
+}
+
+/// The parameters of one GraphQL request.
+pub(super) struct Params {
+    /// `None` only with a persisted query hash.
+    pub(super) query: Option<String>,
+    pub(super) operation_name: Option<String>,
+    pub(super) variables: Variables,
+    /// `extensions.persistedQuery`, when sent.
+    pub(super) persisted: Option<Value>,
+}
+
+/// Why request parameters are unusable: message and parameter name.
+pub(super) struct BadParams(pub(super) String, pub(super) &'static str);
+
+pub(super) fn params_from_json(value: Value) -> Result<Params, BadParams> {
+    let Value::Object(mut map) = value else {
+        return Err(BadParams("a GraphQL request is a JSON object".into(), "body"));
+    };
+    let query = match map.remove("query") {
+        Some(Value::String(q)) => Some(q),
+        None | Some(Value::Null) => None,
+        Some(_) => return Err(BadParams("`query` must be a string".into(), "query")),
+    };
+    let operation_name = match map.remove("operationName") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s),
+        Some(_) => {
+            return Err(BadParams(
+                "`operationName` must be a string".into(),
+                "operationName",
+            ))
+        }
+    };
+    let variables = match map.remove("variables") {
+        None | Some(Value::Null) => Variables::default(),
+        Some(v @ Value::Object(_)) => Variables::from_json(v),
+        Some(_) => return Err(BadParams("`variables` must be an object".into(), "variables")),
+    };
+    let persisted = match map.remove("extensions") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(mut extensions)) => extensions.remove("persistedQuery"),
+        Some(_) => return Err(BadParams("`extensions` must be an object".into(), "extensions")),
+    };
+    if query.is_none() && persisted.is_none() {
+        return Err(BadParams("`query` is required".into(), "query"));
+    }
+    Ok(Params {
+        query,
+        operation_name,
+        variables,
+        persisted,
+    })
+}
+
+pub(super) fn params_from_query_string(raw: &str) -> Result<Params, BadParams> {
+    let mut map = Map::new();
+    for (key, value) in url::form_urlencoded::parse(raw.as_bytes()) {
+        let value = match key.as_ref() {
+            "variables" | "extensions" => {
+                if value.is_empty() {
+                    Value::Null
+                } else {
+                    serde_json::from_str(&value).map_err(|_| {
+                        BadParams(
+                            format!("`{key}` must be a JSON object"),
+                            if key == "variables" {
+                                "variables"
+                            } else {
+                                "extensions"
+                            },
+                        )
+                    })?
+                }
+            }
+            _ => Value::String(value.into_owned()),
+        };
+        map.insert(key.into_owned(), value);
+    }
+    params_from_json(Value::Object(map))
+}
+
+/// The outcome of one operation: its JSON and whether it failed before execution.
+pub(super) struct Outcome {
+    pub(super) body: Value,
+    pub(super) request_error: bool,
+}
+
+fn has_code(err: &ServerError) -> bool {
+    err.extensions.as_ref().is_some_and(|e| e.get("code").is_some())
+}
+
+/// Every error leaves with a code; an execution error without one is unexpected, so its
+/// message is masked and logged.
+pub(crate) fn errors_json(errors: Vec<ServerError>, request_error: bool) -> Value {
+    let errors = errors
+        .into_iter()
+        .map(|mut err| {
+            if !has_code(&err) {
+                if request_error {
+                    err.extensions
+                        .get_or_insert_with(Default::default)
+                        .set("code", ErrorCode::GraphqlValidationFailed.as_str());
+                } else {
+                    tracing::error!(error = %err.message, path = ?err.path, "uncoded error in execution");
+                    err.message = "internal server error".into();
+                    err.source = None;
+                    err.extensions
+                        .get_or_insert_with(Default::default)
+                        .set("code", ErrorCode::InternalServerError.as_str());
+                }
+            }
+            serde_json::to_value(err).unwrap_or(Value::Null)
+        })
+        .collect();
+    Value::Array(errors)
+}
+
+fn request_error(message: String, code: ErrorCode) -> Outcome {
+    Outcome {
+        body: json!({ "errors": [error_json(&message, code, None)] }),
+        request_error: true,
+    }
+}
+
+/// A parsed request whose operation is known.
+pub(super) struct Prepared {
+    /// The operation's name, from `operationName` or the document.
+    pub(super) name: Option<String>,
+    pub(super) query: String,
+    pub(super) params: Params,
+    pub(super) document: async_graphql::parser::types::ExecutableDocument,
+    pub(super) operation_type: OperationType,
+}
+
+/// What `prepare` checks beyond parsing.
+#[derive(Clone, Copy)]
+pub(super) struct DocumentLimits {
+    max_aliases: usize,
+    introspection: bool,
+}
+
+type FieldTest<'a> = &'a dyn Fn(&async_graphql::parser::types::Field) -> bool;
+
+/// Counts the fields of the whole document (operations and fragments) that `pick` picks.
+fn count_fields(document: &async_graphql::parser::types::ExecutableDocument, pick: FieldTest<'_>) -> usize {
+    use async_graphql::parser::types::{Selection, SelectionSet};
+    fn walk(set: &SelectionSet, pick: FieldTest<'_>) -> usize {
+        set.items
+            .iter()
+            .map(|item| match &item.node {
+                Selection::Field(field) => {
+                    usize::from(pick(&field.node)) + walk(&field.node.selection_set.node, pick)
+                }
+                Selection::InlineFragment(fragment) => walk(&fragment.node.selection_set.node, pick),
+                Selection::FragmentSpread(_) => 0,
+            })
+            .sum()
+    }
+    let operations: usize = document
+        .operations
+        .iter()
+        .map(|(_, op)| walk(&op.node.selection_set.node, pick))
+        .sum();
+    let fragments: usize = document
+        .fragments
+        .values()
+        .map(|f| walk(&f.node.selection_set.node, pick))
+        .sum();
+    operations + fragments
+}
+
+/// Parses the document and resolves the operation; a failure is a request error.
+pub(super) fn prepare(
+    state: &AppState,
+    mut params: Params,
+    limits: DocumentLimits,
+) -> Result<Prepared, Outcome> {
+    let text = match (&params.persisted, params.query.take()) {
+        (Some(persisted), query) => match state.persisted.resolve(persisted, query) {
+            Ok(text) => text,
+            Err(PersistedError::NotFound) => {
+                return Err(request_error(
+                    "PersistedQueryNotFound".into(),
+                    ErrorCode::PersistedQueryNotFound,
+                ));
+            }
+            Err(PersistedError::Invalid(reason)) => {
+                return Err(request_error(reason.into(), ErrorCode::BadUserInput));
+            }
+        },
+        (None, Some(query)) => query,
+        (None, None) => {
+            return Err(request_error(
+                "`query` is required".into(),
+                ErrorCode::BadUserInput,
+            ))
+        }
+    };
+    let document = async_graphql::parser::parse_query(&text)
+        .map_err(|err| request_error(err.to_string(), ErrorCode::GraphqlParseFailed))?;
+    let operation = match (&document.operations, params.operation_name.as_deref()) {
+        (DocumentOperations::Single(op), None) => Some(&op.node),
+        (DocumentOperations::Single(_), Some(_)) => None,
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| &op.node),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next().map(|op| &op.node),
+        (DocumentOperations::Multiple(_), None) => {
+            return Err(request_error(
+                "the document has several operations: name one with operationName".into(),
+                ErrorCode::OperationResolutionFailure,
+            ));
+        }
+    };
+    let operation = operation.ok_or_else(|| {
+        request_error(
+            format!(
+                "operationName \"{}\" names no operation of the document",
+                params.operation_name.as_deref().unwrap_or_default()
+            ),
+            ErrorCode::OperationResolutionFailure,
+        )
+    })?;
+    // Variable coercion (GraphQL spec 6.1.2): async-graphql checks the values it is given, but
+    // finds a missing non-null variable only during execution, too late for a request error.
+    for definition in &operation.variable_definitions {
+        let definition = &definition.node;
+        let name = &definition.name.node;
+        let given = params
+            .variables
+            .get(name)
+            .is_some_and(|v| *v != async_graphql::Value::Null);
+        if !definition.var_type.node.nullable && definition.default_value.is_none() && !given {
+            return Err(Outcome {
+                body: json!({ "errors": [error_json(
+                    &format!("variable ${name} of type {} is required", definition.var_type.node),
+                    ErrorCode::BadUserInput,
+                    Some(name.as_str()),
+                )] }),
+                request_error: true,
+            });
+        }
+    }
+    let operation_type = operation.ty;
+    // async-graphql answers disabled introspection with silent nulls; say it instead.
+    let introspects =
+        |f: &async_graphql::parser::types::Field| matches!(f.name.node.as_str(), "__schema" | "__type");
+    if !limits.introspection && count_fields(&document, &introspects) > 0 {
+        return Err(request_error(
+            "introspection is disabled on this server".into(),
+            ErrorCode::GraphqlValidationFailed,
+        ));
+    }
+    let aliases = count_fields(&document, &|f| f.alias.is_some());
+    if aliases > limits.max_aliases {
+        return Err(request_error(
+            format!(
+                "the document has {aliases} aliases; at most {} are allowed",
+                limits.max_aliases
+            ),
+            ErrorCode::QueryTooComplex,
+        ));
+    }
+    let name = params
+        .operation_name
+        .clone()
+        .or_else(|| match &document.operations {
+            DocumentOperations::Multiple(ops) if ops.len() == 1 => ops.keys().next().map(|n| n.to_string()),
+            _ => None,
+        });
+    Ok(Prepared {
+        name,
+        query: text,
+        params,
+        document,
+        operation_type,
+    })
+}
+
+pub(super) fn document_limits(state: &AppState) -> DocumentLimits {
+    DocumentLimits {
+        max_aliases: state.max_aliases,
+        introspection: state.introspection,
+    }
+}
+
+/// Executes a prepared operation as `viewer`.
+pub(super) async fn run(state: &AppState, viewer: &Viewer, prepared: Prepared) -> Outcome {
+    let Prepared {
+        query,
+        params,
+        document,
+        ..
+    } = prepared;
+    let started = ExecutionStarted::default();
+    let mut request = async_graphql::Request::new(query)
+        .variables(params.variables)
+        .data(RequestLoaders::new(
+            state.db.clone(),
+            viewer.clone(),
+            state.batch_window,
+        ))
+        .data(viewer.clone())
+        .data(started.clone());
+    if let Some(name) = params.operation_name {
+        request = request.operation_name(name);
+    }
+    request.set_parsed_query(document);
+    let Ok(response) = tokio::time::timeout(state.request_timeout, state.schema.execute(request)).await
+    else {
+        return Outcome {
+            body: json!({ "errors": [error_json(
+                &format!("the operation ran longer than the {} ms limit", state.request_timeout.as_millis()),
+                ErrorCode::QueryTooComplex,
+                None,
+            )] }),
+            request_error: true,
+        };
+    };
+    let request_error = !started.get();
+    let mut body = Map::new();
+    if !request_error {
+        body.insert(
+            "data".into(),
+            serde_json::to_value(&response.data).unwrap_or(Value::Null),
+        );
+    }
+    if !response.errors.is_empty() {
+        body.insert("errors".into(), errors_json(response.errors, request_error));
+    }
+    Outcome {
+        body: Value::Object(body),
+        request_error,
+    }
+}
+
+/// Parses and runs one operation sent by POST (any operation type).
+pub(super) async fn execute_post(state: &AppState, viewer: &Viewer, params: Params) -> Outcome {
+    let started = Instant::now();
+    let mut operation = params.operation_name.clone();
+    let outcome = match prepare(state, params, document_limits(state)) {
+        Ok(prepared) => {
+            operation.clone_from(&prepared.name);
+            run(state, viewer, prepared).await
+        }
+        Err(outcome) => outcome,
+    };
+    observe(state, operation.as_deref(), &outcome, started);
+    outcome
+}
+
+/// Counts the operation on `/metrics`.
+pub(super) fn observe(state: &AppState, operation: Option<&str>, outcome: &Outcome, started: Instant) {
+    let result = if outcome.request_error {
+        metrics::Outcome::Rejected
+    } else if outcome.body.get("errors").is_some() {
+        metrics::Outcome::Error
+    } else {
+        metrics::Outcome::Ok
+    };
+    state.metrics.observe(operation, result, started.elapsed());
+}
