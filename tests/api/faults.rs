@@ -5,17 +5,38 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use libtest_mimic::{Failed, Trial};
+use libtest_mimic::{Completion, Failed, Trial};
 use serde_json::json;
 
 use crate::helpers::{spawn_app_with, Backend, TestDatabase};
 
-const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
+/// The newest PostgreSQL server binaries installed (Debian layout).
+fn pg_bin() -> Option<PathBuf> {
+    let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+        .filter(|bin| bin.join("initdb").exists())
+        .collect();
+    versions.sort();
+    versions.pop()
+}
 
 pub fn tests() -> Vec<Trial> {
-    vec![Trial::test(
+    vec![Trial::ignorable_test(
         "faults::postgres_going_away_fails_fast_and_service_resumes_without_a_restart",
         || {
+            // Needs local PostgreSQL server binaries; where the PostgreSQL suite is asked for
+            // (TEST_POSTGRES_URL, as in CI) their absence is a failure, elsewhere a skip.
+            if pg_bin().is_none() {
+                if std::env::var_os("TEST_POSTGRES_URL").is_some() {
+                    return Err(Failed::from(
+                        "PostgreSQL server binaries (initdb, pg_ctl) are not installed",
+                    ));
+                }
+                return Ok(Completion::ignored_with(
+                    "PostgreSQL server binaries are not installed",
+                ));
+            }
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
                 .enable_all()
@@ -26,7 +47,7 @@ pub fn tests() -> Vec<Trial> {
             let outcome = runtime.block_on(task);
             drop(server);
             match outcome {
-                Ok(()) => Ok(()),
+                Ok(()) => Ok(Completion::Completed),
                 Err(e) if e.is_panic() => Err(Failed::from(format!(
                     "{:?}",
                     e.into_panic().downcast_ref::<String>()
@@ -44,8 +65,9 @@ struct PrivatePostgres {
 }
 
 fn as_postgres(program: &str, args: &[&str]) -> Result<(), String> {
+    let bin = pg_bin().ok_or("PostgreSQL server binaries are not installed")?;
     let output = Command::new("runuser")
-        .args(["-u", "postgres", "--", &format!("{PG_BIN}/{program}")])
+        .args(["-u", "postgres", "--", &bin.join(program).to_string_lossy()])
         .args(args)
         .output()
         .map_err(|e| format!("{program}: {e}"))?;
