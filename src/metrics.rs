@@ -44,6 +44,8 @@ struct Histogram {
 
 #[derive(Default)]
 struct Requests {
+    /// Operation names given a label of their own.
+    names: std::collections::BTreeSet<String>,
     by_operation: BTreeMap<(String, Outcome), u64>,
     latency: BTreeMap<Outcome, Histogram>,
 }
@@ -79,9 +81,12 @@ impl Metrics {
             return;
         };
         let mut name = operation.unwrap_or("anonymous").to_owned();
-        let known = requests.by_operation.keys().any(|(n, _)| *n == name);
-        if !known && requests.by_operation.len() >= MAX_OPERATIONS {
-            name = "other".into();
+        if !requests.names.contains(&name) {
+            if requests.names.len() < MAX_OPERATIONS {
+                requests.names.insert(name.clone());
+            } else {
+                name = "other".into();
+            }
         }
         *requests.by_operation.entry((name, outcome)).or_default() += 1;
         let histogram = requests.latency.entry(outcome).or_default();
