@@ -3,6 +3,8 @@
 //! Reads always carry [`visible_to`]; writes first read the row as the caller sees it, so an
 //! interest the caller cannot see is `NOT_FOUND` and one it sees but does not own `FORBIDDEN`.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, TimeZone, Utc};
 use entity::{interest, interest_category, interest_tag};
 
@@ -209,6 +211,26 @@ pub async fn get(db: &DatabaseConnection, viewer: &Viewer, id: InterestId) -> Ap
         .await?
         .map(Interest::from_model)
         .transpose()
+}
+
+/// The interests among `ids` that `viewer` may see, in one statement (federation's `_entities`).
+#[tracing::instrument(name = "interests.get_many", skip_all, fields(count = ids.len()))]
+pub async fn get_many(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    ids: &[InterestId],
+) -> AppResult<HashMap<InterestId, Interest>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    interest::Entity::find()
+        .filter(interest::Column::Id.is_in(ids.iter().map(|id| id.uuid())))
+        .filter(visible_to(viewer))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|model| Ok((InterestId::from_uuid(model.id), Interest::from_model(model)?)))
+        .collect()
 }
 
 fn category_rows(id: Uuid, categories: &Categories) -> Vec<interest_category::ActiveModel> {

@@ -13,7 +13,7 @@ use sea_orm::DatabaseConnection;
 use crate::domain::directory;
 use crate::domain::interests::{self, InterestFilter, Page};
 use crate::domain::pagination::Order;
-use crate::domain::values::UserId;
+use crate::domain::values::{InterestId, UserId};
 use crate::domain::Viewer;
 use crate::error::AppResult;
 
@@ -22,6 +22,7 @@ pub struct RequestLoaders {
     pub display_names: DataLoader<DisplayNames>,
     pub first_pages: DataLoader<FirstPages>,
     pub counts: DataLoader<Counts>,
+    pub interests: DataLoader<Interests>,
 }
 
 impl RequestLoaders {
@@ -39,7 +40,15 @@ impl RequestLoaders {
                 tokio::spawn,
             )
             .delay(window),
-            counts: DataLoader::new(Counts { db, viewer }, tokio::spawn).delay(window),
+            counts: DataLoader::new(
+                Counts {
+                    db: db.clone(),
+                    viewer: viewer.clone(),
+                },
+                tokio::spawn,
+            )
+            .delay(window),
+            interests: DataLoader::new(Interests { db, viewer }, tokio::spawn).delay(window),
         }
     }
 }
@@ -174,5 +183,23 @@ impl Loader<ProfileKey> for Counts {
             interests::counts_by_owner(&self.db, &self.viewer, &spec.filter, &owners).await
         })
         .await
+    }
+}
+
+/// Interests by id, as the viewer sees them (federation's `_entities` asks for many at once).
+pub struct Interests {
+    db: DatabaseConnection,
+    viewer: Viewer,
+}
+
+impl Loader<InterestId> for Interests {
+    type Value = interests::Interest;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[InterestId],
+    ) -> Result<HashMap<InterestId, interests::Interest>, Self::Error> {
+        Ok(interests::get_many(&self.db, &self.viewer, keys).await?)
     }
 }

@@ -26,7 +26,11 @@ use crate::error::ErrorCode;
 
 /// All queries, merged by feature.
 #[derive(MergedObject, Default)]
-pub struct Query(query::InterestQuery, query::DiscoveryQuery);
+pub struct Query(
+    query::InterestQuery,
+    query::DiscoveryQuery,
+    query::FederationQuery,
+);
 
 /// All mutations, merged by feature.
 #[derive(MergedObject, Default)]
@@ -67,6 +71,8 @@ pub fn schema_builder(limits: Limits) -> SchemaBuilder<Query, Mutation, Subscrip
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(limits.max_recursive_depth)
+        .enable_federation()
+        .enable_subscription_in_federation()
         .extension(ErrorCodes);
     if limits.introspection {
         builder

@@ -4,6 +4,7 @@ use async_graphql::{Context, Object, ID};
 
 use super::context::ContextExt;
 use super::inputs::{InterestFilterInput, InterestOrder};
+use super::loaders::RequestLoaders;
 use super::types::{InterestFacets, InterestMatch, PersonInterest, PersonInterestConnection, User};
 use crate::domain::discovery;
 use crate::domain::interests::{self, Selection};
@@ -112,5 +113,34 @@ impl DiscoveryQuery {
         Ok(discovery::facets(ctx.db()?, ctx.viewer()?, &selection)
             .await?
             .into())
+    }
+}
+
+/// Apollo Federation v2 entity resolvers (`_entities`); hidden from the schema itself.
+#[derive(Default)]
+pub struct FederationQuery;
+
+#[Object]
+impl FederationQuery {
+    /// A `PersonInterest` representation: `null` when it does not exist or the caller may not
+    /// see it, exactly as `interest(id)`.
+    #[graphql(entity)]
+    async fn find_person_interest_by_id(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Option<PersonInterest>> {
+        let id = InterestId::parse("representations.id", &id)?;
+        let found = match ctx.data_opt::<RequestLoaders>() {
+            Some(loaders) => loaders.interests.load_one(id).await?,
+            None => interests::get(ctx.db()?, ctx.viewer()?, id).await?,
+        };
+        Ok(found.map(Into::into))
+    }
+
+    /// A `User` representation: the profile, its interests filtered by audience, as `user(id)`.
+    #[graphql(entity)]
+    async fn find_user_by_id(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<User> {
+        InterestQuery.user(ctx, id).await
     }
 }

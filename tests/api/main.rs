@@ -6,6 +6,7 @@ mod batching;
 mod cli;
 mod discovery;
 mod faults;
+mod federation;
 mod helpers;
 mod http;
 mod interests;
@@ -35,6 +36,7 @@ fn main() -> std::process::ExitCode {
             ("apq", apq::tests()),
             ("jwks", jwks::tests()),
             ("observability", observability::tests()),
+            ("federation", federation::tests()),
         ],
         schema::tests().into_iter().chain(faults::tests()).collect(),
     )
