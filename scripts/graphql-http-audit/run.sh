@@ -3,25 +3,14 @@
 # conformance audits against it. Fails when any MUST or SHOULD audit fails.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-target="${CARGO_TARGET_DIR:-$root/target}"
+source "$here/../lib/gateway.sh"
 
-(cd "$root" && cargo build --quiet --bin interest-gateway)
+build_gateway
 (cd "$here" && npm ci --no-audit --no-fund --silent)
 
 work="$(mktemp -d)"
-log="$work/gateway.log"
-JWT_SECRET=audit-secret-0123456789abcdef DATABASE_URL="sqlite://$work/audit.db?mode=rwc" \
-  "$target/debug/interest-gateway" serve --bind 127.0.0.1:0 --log-format json >"$log" 2>&1 &
-gateway=$!
-trap 'kill $gateway 2>/dev/null || true; rm -rf "$work"' EXIT
+GATEWAY_PID=""
+trap '[ -n "$GATEWAY_PID" ] && kill $GATEWAY_PID 2>/dev/null; rm -rf "$work"' EXIT
+JWT_SECRET=audit-secret-0123456789abcdef start_gateway "$work"
 
-address=""
-for _ in $(seq 1 100); do
-  address="$(grep -o '"address":"[^"]*"' "$log" | head -n1 | cut -d'"' -f4 || true)"
-  [ -n "$address" ] && break
-  sleep 0.1
-done
-[ -n "$address" ] || { echo "the gateway did not start:"; cat "$log"; exit 1; }
-
-node "$here/audit.mjs" "http://$address/graphql"
+node "$here/audit.mjs" "http://$GATEWAY_ADDRESS/graphql"
