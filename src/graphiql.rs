@@ -53,6 +53,17 @@ mutation AddInterest {
     allowedAudiences: EVERYONE
   }) { id displayName etag }
 }
+
+# Runs over WebSocket with the Headers tab's Authorization; run it, then AddInterest in a
+# second tab or window to see the event arrive.
+subscription LiveChanges {
+  interestEvents {
+    type
+    interestId
+    interest { displayName collaborationTags }
+    at
+  }
+}
 "#;
 
 /// Encodes `value` as a JavaScript string literal that is safe inside `<script>`.
@@ -84,10 +95,37 @@ pub fn page(state: &AppState) -> Html<String> {
 <body>
   <div id="graphiql">Loading GraphiQL…</div>
   <script>
-    const fetcher = GraphiQL.createFetcher({{ url: new URL('/graphql', window.location.href).href }});
+    const url = new URL('/graphql', window.location.href);
+    const subscriptionUrl = new URL(url);
+    subscriptionUrl.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    const httpFetcher = GraphiQL.createFetcher({{ url: url.href }});
+    // Subscriptions go over WebSocket (graphql-transport-ws); the connection_init payload
+    // carries the Headers tab as it is when the subscription starts, so a token typed there
+    // applies to subscriptions too.
+    const isSubscription = (params, opts) => {{
+      const document = opts && opts.documentAST;
+      if (!document) return false;
+      const operations = document.definitions.filter((d) => d.kind === 'OperationDefinition');
+      const chosen = params.operationName
+        ? operations.find((d) => d.name && d.name.value === params.operationName)
+        : operations.length === 1 ? operations[0] : undefined;
+      return Boolean(chosen && chosen.operation === 'subscription');
+    }};
+    const fetcher = (params, opts) => isSubscription(params, opts)
+      ? GraphiQL.createFetcher({{
+          url: url.href,
+          subscriptionUrl: subscriptionUrl.href,
+          wsConnectionParams: (opts && opts.headers) || {{}},
+        }})(params, opts)
+      : httpFetcher(params, opts);
+    // `/?query=…&operationName=…&variables=…` opens GraphiQL on that operation (shareable links).
+    const shared = new URLSearchParams(window.location.search);
     ReactDOM.createRoot(document.getElementById('graphiql')).render(
       React.createElement(GraphiQL, {{
         fetcher,
+        query: shared.get('query') ?? undefined,
+        variables: shared.get('variables') ?? undefined,
+        operationName: shared.get('operationName') ?? undefined,
         defaultQuery: {query},
         defaultHeaders: {headers},
         defaultEditorToolsVisibility: {tools},
