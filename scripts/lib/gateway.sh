@@ -3,7 +3,10 @@
 # The gateway uses a SQLite file in WORKDIR and logs JSON to WORKDIR/gateway.log.
 
 gateway_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-gateway_bin="${CARGO_TARGET_DIR:-$gateway_root/target}/debug/interest-gateway"
+# Where cargo puts it: CARGO_TARGET_DIR, a cargo config's build.target-dir, or ./target.
+gateway_target="$(cd "$gateway_root" && cargo metadata --format-version 1 --no-deps 2>/dev/null |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])' || true)"
+gateway_bin="${gateway_target:-${CARGO_TARGET_DIR:-$gateway_root/target}}/debug/interest-gateway"
 
 build_gateway() {
   (cd "$gateway_root" && cargo build --quiet --bin interest-gateway)
