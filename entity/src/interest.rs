@@ -41,6 +41,9 @@ pub struct Model {
     pub modified_at: i64,
     /// Bumped on every update; the etag is derived from it.
     pub version: i64,
+    /// The owner's organization as of their latest token (a copy of the directory's, kept in
+    /// step with it), what the ORGANIZATION rules compare.
+    pub owner_tenant_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,5 +8,6 @@ pub mod directory_user;
 pub mod interest;
 pub mod interest_category;
 pub mod interest_tag;
+pub mod interest_tag_category;
 pub mod prelude;
 pub mod relationship;

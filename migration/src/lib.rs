@@ -9,6 +9,7 @@ mod m20261128_000001_create_interest;
 mod m20261128_000002_create_directory_and_relationship;
 mod m20261128_000003_create_interest_search;
 mod m20261128_000004_add_interest_category_name;
+mod m20261128_000005_discovery_storage;
 
 /// MySQL compares strings case-insensitively by default; keys and ids must compare byte-wise,
 /// as they do on PostgreSQL and SQLite.
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_create_directory_and_relationship::Migration),
             Box::new(m20261128_000003_create_interest_search::Migration),
             Box::new(m20261128_000004_add_interest_category_name::Migration),
+            Box::new(m20261128_000005_discovery_storage::Migration),
         ]
     }
 }

@@ -7,8 +7,8 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use entity::{directory_group, directory_user};
-use sea_orm::sea_query::OnConflict;
+use entity::{directory_group, directory_user, interest};
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
 };
@@ -121,6 +121,15 @@ async fn write(db: &DatabaseConnection, caller: &Caller, print: &str) -> AppResu
                 .to_owned(),
         )
         .exec_without_returning(&txn)
+        .await?;
+    // The organization the audience rules compare is copied onto the user's interests.
+    interest::Entity::update_many()
+        .col_expr(
+            interest::Column::OwnerTenantId,
+            Expr::value(caller.tenant_id.clone()),
+        )
+        .filter(interest::Column::UserId.eq(id.as_str()))
+        .exec(&txn)
         .await?;
     directory_group::Entity::delete_many()
         .filter(directory_group::Column::UserId.eq(id.as_str()))

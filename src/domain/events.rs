@@ -38,6 +38,10 @@ pub enum ChangeKind {
 pub struct Snapshot {
     pub user_id: String,
     pub allowed_audiences: String,
+    /// Absent in events from a gateway older than this field: then nobody matches by
+    /// organization, which errs on the side of not telling.
+    #[serde(default)]
+    pub owner_tenant_id: Option<String>,
 }
 
 /// One committed change.
@@ -107,6 +111,10 @@ async fn could_see(db: &impl ConnectionTrait, viewer: &Viewer, snapshot: &Snapsh
         .expr_as(
             Expr::val(snapshot.allowed_audiences.clone()),
             interest::Column::AllowedAudiences,
+        )
+        .expr_as(
+            Expr::val(snapshot.owner_tenant_id.clone()),
+            interest::Column::OwnerTenantId,
         )
         .to_owned();
     let probe = Query::select()

@@ -6,11 +6,13 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, TimeZone, Utc};
-use entity::{interest, interest_category, interest_tag};
+use entity::{directory_user, interest, interest_category, interest_tag, interest_tag_category};
 
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
+    TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -255,6 +257,59 @@ fn tag_rows(id: Uuid, tags: &[CollaborationTag]) -> Vec<interest_tag::ActiveMode
         .collect()
 }
 
+/// Rewrites the interest's (tag, category) pairs from its side tables, inside the write's
+/// transaction: one `INSERT … SELECT` over what was just stored.
+async fn write_tag_category_pairs(txn: &impl ConnectionTrait, id: Uuid, created_at: i64) -> AppResult<()> {
+    interest_tag_category::Entity::delete_many()
+        .filter(interest_tag_category::Column::InterestId.eq(id))
+        .exec(txn)
+        .await?;
+    let pairs = Query::select()
+        .column((interest_tag::Entity, interest_tag::Column::InterestId))
+        .column((interest_tag::Entity, interest_tag::Column::Tag))
+        .column((interest_category::Entity, interest_category::Column::CategoryKey))
+        .expr(Expr::val(created_at))
+        .from(interest_tag::Entity)
+        .inner_join(
+            interest_category::Entity,
+            Expr::col((interest_category::Entity, interest_category::Column::InterestId))
+                .equals((interest_tag::Entity, interest_tag::Column::InterestId)),
+        )
+        .and_where(Expr::col((interest_tag::Entity, interest_tag::Column::InterestId)).eq(id))
+        .to_owned();
+    let insert = Query::insert()
+        .into_table(interest_tag_category::Entity)
+        .columns([
+            interest_tag_category::Column::InterestId,
+            interest_tag_category::Column::Tag,
+            interest_tag_category::Column::CategoryKey,
+            interest_tag_category::Column::CreatedAt,
+        ])
+        .select_from(pairs)
+        .map_err(AppError::internal)?
+        .to_owned();
+    txn.execute(&insert).await?;
+    Ok(())
+}
+
+/// The organization of `owner` as the directory has it (the caller's own from their token).
+async fn owner_tenant(
+    txn: &impl ConnectionTrait,
+    caller: &Caller,
+    owner: &UserId,
+) -> AppResult<Option<String>> {
+    if *owner == caller.id {
+        return Ok(caller.tenant_id.clone());
+    }
+    Ok(directory_user::Entity::find_by_id(owner.as_str().to_owned())
+        .select_only()
+        .column(directory_user::Column::TenantId)
+        .into_tuple::<Option<String>>()
+        .one(txn)
+        .await?
+        .flatten())
+}
+
 fn tags_json(tags: &[CollaborationTag]) -> AppResult<String> {
     to_json(&tags.iter().map(|t| t.as_str()).collect::<Vec<_>>())
 }
@@ -282,27 +337,29 @@ pub async fn create(
     let now = now_micros();
     let by = Some(to_json(&IdentitySet::of(caller))?);
     let tags = CollaborationTag::dedup(&new.collaboration_tags);
-    let row = interest::ActiveModel {
-        id: Set(id),
-        user_id: Set(owner.as_str().to_owned()),
-        display_name: Set(new.display_name.as_str().to_owned()),
-        display_name_key: Set(new.display_name.key()),
-        description: Set(new.description.map(Description::into_string)),
-        web_url: Set(new.web_url.map(HttpUrl::into_string)),
-        thumbnail_url: Set(new.thumbnail_url.map(HttpUrl::into_string)),
-        is_searchable: Set(new.is_searchable),
-        categories: Set(to_json(&new.categories.as_slice())?),
-        collaboration_tags: Set(tags_json(&tags)?),
-        allowed_audiences: Set(new.allowed_audiences.as_str().to_owned()),
-        inference: Set(opt_to_json(new.inference.as_ref())?),
-        source: Set(opt_to_json(new.source.as_ref())?),
-        created_by: Set(by.clone()),
-        last_modified_by: Set(by),
-        created_at: Set(now),
-        modified_at: Set(now),
-        version: Set(1),
-    };
     let txn = db.begin().await?;
+    let model = interest::Model {
+        id,
+        user_id: owner.as_str().to_owned(),
+        display_name: new.display_name.as_str().to_owned(),
+        display_name_key: new.display_name.key(),
+        description: new.description.map(Description::into_string),
+        web_url: new.web_url.map(HttpUrl::into_string),
+        thumbnail_url: new.thumbnail_url.map(HttpUrl::into_string),
+        is_searchable: new.is_searchable,
+        categories: to_json(&new.categories.as_slice())?,
+        collaboration_tags: tags_json(&tags)?,
+        allowed_audiences: new.allowed_audiences.as_str().to_owned(),
+        inference: opt_to_json(new.inference.as_ref())?,
+        source: opt_to_json(new.source.as_ref())?,
+        created_by: by.clone(),
+        last_modified_by: by,
+        created_at: now,
+        modified_at: now,
+        version: 1,
+        owner_tenant_id: owner_tenant(&txn, caller, &owner).await?,
+    };
+    let row: interest::ActiveModel = model.clone().into();
     interest::Entity::insert(row).exec_without_returning(&txn).await?;
     interest_category::Entity::insert_many(category_rows(id, &new.categories))
         .exec_without_returning(&txn)
@@ -310,6 +367,9 @@ pub async fn create(
     interest_tag::Entity::insert_many(tag_rows(id, &tags))
         .exec_without_returning(&txn)
         .await?;
+    if !tags.is_empty() && !new.categories.as_slice().is_empty() {
+        write_tag_category_pairs(&txn, id, now).await?;
+    }
     let change = InterestChange {
         kind: ChangeKind::Created,
         interest_id: id,
@@ -321,9 +381,8 @@ pub async fn create(
     txn.commit().await?;
     events.committed(change);
     tracing::info!(interest = %id, owner = owner.as_str(), "interest created");
-    get(db, viewer, InterestId::from_uuid(id))
-        .await?
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("created interest {id} not readable")))
+    // The creator is the owner or an admin: they see what they just wrote, as written.
+    Interest::from_model(model)
 }
 
 /// The row `caller` may change: visible (else `NOT_FOUND`), owned or admin (else
@@ -356,6 +415,7 @@ fn snapshot(row: &interest::Model) -> Snapshot {
     Snapshot {
         user_id: row.user_id.clone(),
         allowed_audiences: row.allowed_audiences.clone(),
+        owner_tenant_id: row.owner_tenant_id.clone(),
     }
 }
 
@@ -473,6 +533,9 @@ async fn apply_update(
             .exec_without_returning(&txn)
             .await?;
     }
+    if tags.is_some() || matches!(changes.categories, Change::Set(_)) {
+        write_tag_category_pairs(&txn, row.id, row.created_at).await?;
+    }
     let change = InterestChange {
         kind: ChangeKind::Updated,
         interest_id: row.id,
@@ -510,6 +573,10 @@ pub async fn delete(
         .await?;
     interest_tag::Entity::delete_many()
         .filter(interest_tag::Column::InterestId.eq(row.id))
+        .exec(&txn)
+        .await?;
+    interest_tag_category::Entity::delete_many()
+        .filter(interest_tag_category::Column::InterestId.eq(row.id))
         .exec(&txn)
         .await?;
     let done = delete.exec(&txn).await?;

@@ -4,11 +4,11 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entity::{interest, interest_category, interest_tag};
+use entity::{interest, interest_category, interest_tag, interest_tag_category};
 use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Query, SimpleExpr, WindowStatement};
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, DbBackend, DbErr, EntityTrait, FromQueryResult, Iterable,
-    PaginatorTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect,
+    JoinType, PaginatorTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect, RelationTrait,
 };
 use uuid::Uuid;
 
@@ -50,6 +50,24 @@ pub struct Selection {
 impl Selection {
     /// The SQL condition for this selection as `viewer` sees it.
     pub(crate) fn condition(&self, viewer: &Viewer, backend: DbBackend) -> Condition {
+        self.condition_with(viewer, backend, false)
+    }
+
+    /// The one tag and one category this selection filters on, when it names exactly one of
+    /// each: a list in creation order then reads `interest_tag_category`'s index range
+    /// `(tag, category, created_at)` and stops after one page, however rare the pair is.
+    fn tag_category_pair(&self) -> Option<(&'static str, &str)> {
+        match (&self.filter.collaboration_tags, &self.filter.category_keys) {
+            (Some(tags), Some(keys)) if tags.len() == 1 && keys.len() == 1 => {
+                Some((tags[0].as_str(), keys[0].as_str()))
+            }
+            _ => None,
+        }
+    }
+
+    /// [`Self::condition`], without the tag and category terms when `pair_joined` (the query
+    /// joins `interest_tag_category` on them instead).
+    fn condition_with(&self, viewer: &Viewer, backend: DbBackend, pair_joined: bool) -> Condition {
         let f = &self.filter;
         let mut cond = Condition::all().add(visible_to(viewer));
         if let Some(search) = &f.search {
@@ -69,7 +87,12 @@ impl Selection {
         if let Some(ids) = &f.user_ids {
             cond = cond.add(interest::Column::UserId.is_in(ids.iter().map(UserId::as_str)));
         }
-        if let Some(keys) = &f.category_keys {
+        if let Some((tag, key)) = self.tag_category_pair().filter(|_| pair_joined) {
+            cond = cond
+                .add(interest_tag_category::Column::Tag.eq(tag))
+                .add(interest_tag_category::Column::CategoryKey.eq(key));
+        }
+        if let Some(keys) = f.category_keys.as_ref().filter(|_| !pair_joined) {
             cond = cond.add(
                 interest::Column::Id.in_subquery(
                     Query::select()
@@ -80,7 +103,7 @@ impl Selection {
                 ),
             );
         }
-        if let Some(tags) = &f.collaboration_tags {
+        if let Some(tags) = f.collaboration_tags.as_ref().filter(|_| !pair_joined) {
             cond = cond.add(
                 interest::Column::Id.in_subquery(
                     Query::select()
@@ -244,8 +267,17 @@ pub async fn list(
         Take::First(n) => (n, true),
         Take::Last(n) => (n, false),
     };
-    let key = sort_expr(order.field, selection, backend);
-    let mut cond = selection.condition(viewer, backend);
+    let pair_joined = order.field == OrderField::CreatedDateTime && selection.tag_category_pair().is_some();
+    let key = if pair_joined {
+        // The same value as the interest's `created_at`, read from the index that is walked.
+        Expr::col((
+            interest_tag_category::Entity,
+            interest_tag_category::Column::CreatedAt,
+        ))
+    } else {
+        sort_expr(order.field, selection, backend)
+    };
+    let mut cond = selection.condition_with(viewer, backend, pair_joined);
     if let Some(after) = &page.after {
         cond = cond.add(beyond(&key, order.direction, after, true));
     }
@@ -253,7 +285,14 @@ pub async fn list(
         cond = cond.add(beyond(&key, order.direction, before, false));
     }
     let sql_order = sea_order(order.direction, forward);
-    let query = interest::Entity::find()
+    let mut query = interest::Entity::find();
+    if pair_joined {
+        query = query.join(
+            JoinType::InnerJoin,
+            interest_tag_category::Relation::Interest.def().rev(),
+        );
+    }
+    let query = query
         .filter(cond)
         .order_by(key.clone(), sql_order.clone())
         .order_by(interest::Column::Id, sql_order)

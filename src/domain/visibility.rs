@@ -15,9 +15,11 @@
 //! | EVERYONE | everyone, anonymous callers included |
 //!
 //! The viewer's organization and groups come from their token; the owner's from the
-//! directory (their latest token); family and contacts from the owner's relationships.
+//! directory (their latest token; the organization as the copy on each interest row,
+//! `owner_tenant_id`, which the directory keeps equal); family and contacts from the owner's
+//! relationships.
 
-use entity::{directory_group, directory_user, interest, relationship};
+use entity::{directory_group, interest, relationship};
 use sea_orm::sea_query::{Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition};
 
@@ -45,15 +47,6 @@ fn members_of(groups: &[String]) -> SelectStatement {
         .column(directory_group::Column::UserId)
         .from(directory_group::Entity)
         .and_where(directory_group::Column::GroupId.is_in(groups.iter().cloned()))
-        .to_owned()
-}
-
-/// Users whose latest token put them in one of `tenants`.
-fn people_of(tenants: Vec<String>) -> SelectStatement {
-    Query::select()
-        .column(directory_user::Column::Id)
-        .from(directory_user::Entity)
-        .and_where(directory_user::Column::TenantId.is_in(tenants))
         .to_owned()
 }
 
@@ -95,12 +88,12 @@ pub fn visible_to(viewer: &Viewer) -> Condition {
             .add(
                 Condition::all()
                     .add(audience_is(Audience::Organization))
-                    .add(owner.in_subquery(people_of(vec![tenant.clone()]))),
+                    .add(interest::Column::OwnerTenantId.eq(tenant.as_str())),
             )
             .add(
                 Condition::all()
                     .add(audience_is(Audience::FederatedOrganizations))
-                    .add(owner.in_subquery(people_of(federated))),
+                    .add(interest::Column::OwnerTenantId.is_in(federated)),
             );
     }
     rules

@@ -13,6 +13,7 @@ api_tests!(
     every_filter_narrows_the_list,
     user_interests_lists_one_profile,
     an_empty_page_still_reports_what_follows,
+    one_tag_and_one_category_pages_like_any_list,
 );
 
 const PAGE: &str = "query($first: Int, $after: String, $last: Int, $before: String, $order: InterestOrder, $filter: InterestFilter) {
@@ -412,4 +413,147 @@ async fn an_empty_page_still_reports_what_follows(db: TestDatabase) {
     let empty = app.graphql("{ interests(filter: {userIds: [\"nobody\"]}) { edges { cursor } pageInfo { hasNextPage hasPreviousPage } } }", json!({}), Some(&token)).await.ok();
     assert_eq!(empty.data("interests.edges"), &json!([]));
     assert_eq!(empty.data("interests.pageInfo.hasNextPage"), false);
+}
+
+/// One tag and one category in creation order is read from its own index (`interest_tag_category`):
+/// the same rows, order, cursors, visibility and freshness after writes as any other list.
+async fn one_tag_and_one_category_pages_like_any_list(db: TestDatabase) {
+    let app = spawn_app(&db).await;
+    let owner = app.token(crate::helpers::User::new("owner").tenant("contoso"));
+    let colleague = app.token(crate::helpers::User::new("colleague").tenant("contoso"));
+    let stranger = app.token(crate::helpers::User::new("stranger").tenant("fabrikam"));
+    let mut expected_all = Vec::new();
+    let mut expected_org = Vec::new();
+    for i in 0..24 {
+        let tags = if i % 2 == 0 {
+            json!(["ABLE_TO_MENTOR", "ASK_ME_ABOUT"])
+        } else {
+            json!(["WANTS_TO_LEARN"])
+        };
+        let categories = if i % 3 == 0 {
+            json!(["Rust", "Databases"])
+        } else {
+            json!(["rust"])
+        };
+        let audience = ["ORGANIZATION", "ME", "EVERYONE"][i % 3];
+        let created = app
+            .create(
+                &owner,
+                json!({ "displayName": format!("Topic {i}"), "collaborationTags": tags,
+                        "categories": categories, "allowedAudiences": audience }),
+            )
+            .await;
+        if i % 2 == 0 {
+            let id = created["id"].as_str().unwrap().to_owned();
+            expected_all.push(id.clone());
+            if audience != "ME" {
+                expected_org.push(id);
+            }
+        }
+    }
+    let filter = json!({ "collaborationTags": ["ABLE_TO_MENTOR"], "categories": ["RUST"] });
+    let newest_first = json!({ "field": "CREATED_DATE_TIME", "direction": "DESC" });
+    let walk_forward = |token: String, order: Value| {
+        let (app, filter) = (&app, filter.clone());
+        async move {
+            let mut seen = Vec::new();
+            let mut after = Value::Null;
+            loop {
+                let p = page(
+                    app,
+                    &token,
+                    json!({ "first": 5, "after": after, "order": order, "filter": filter }),
+                )
+                .await;
+                seen.extend(ids(&p));
+                if !p["pageInfo"]["hasNextPage"].as_bool().unwrap() {
+                    break seen;
+                }
+                after = p["pageInfo"]["endCursor"].clone();
+            }
+        }
+    };
+    let mut newest = expected_all.clone();
+    newest.reverse();
+    assert_eq!(walk_forward(owner.clone(), newest_first.clone()).await, newest);
+    let oldest_first = json!({ "field": "CREATED_DATE_TIME", "direction": "ASC" });
+    assert_eq!(walk_forward(owner.clone(), oldest_first).await, expected_all);
+    let mut org_newest = expected_org.clone();
+    org_newest.reverse();
+    assert_eq!(
+        walk_forward(colleague.clone(), newest_first.clone()).await,
+        org_newest
+    );
+    // A stranger sees only the EVERYONE ones.
+    let stranger_sees = walk_forward(stranger.clone(), newest_first.clone()).await;
+    let public: Vec<String> = org_newest
+        .iter()
+        .filter(|id| (expected_all.iter().position(|e| e == *id).unwrap() * 2) % 3 == 2)
+        .cloned()
+        .collect();
+    assert_eq!(stranger_sees, public);
+
+    // Backwards from the end, with `last`/`before`.
+    let last = page(
+        &app,
+        &owner,
+        json!({ "last": 3, "order": newest_first, "filter": filter }),
+    )
+    .await;
+    assert_eq!(ids(&last), newest[newest.len() - 3..].to_vec());
+    let before = page(
+        &app,
+        &owner,
+        json!({ "last": 3, "before": last["pageInfo"]["startCursor"], "order": newest_first, "filter": filter }),
+    )
+    .await;
+    assert_eq!(ids(&before), newest[newest.len() - 6..newest.len() - 3].to_vec());
+
+    // Writes keep the pairs current: dropping the tag, dropping the category, deleting.
+    let update =
+        "mutation($id: ID!, $input: UpdateInterestInput!) { updateInterest(id: $id, input: $input) { id } }";
+    let [first, second, third] = [&newest[0], &newest[1], &newest[2]];
+    app.graphql(
+        update,
+        json!({ "id": first, "input": { "collaborationTags": ["WANTS_TO_LEARN"] } }),
+        Some(&owner),
+    )
+    .await
+    .ok();
+    app.graphql(
+        update,
+        json!({ "id": second, "input": { "categories": ["Databases"] } }),
+        Some(&owner),
+    )
+    .await
+    .ok();
+    app.graphql(
+        "mutation($id: ID!) { deleteInterest(id: $id) { id } }",
+        json!({ "id": third }),
+        Some(&owner),
+    )
+    .await
+    .ok();
+    // And adding both to one that had neither.
+    let odd = app
+        .create(
+            &owner,
+            json!({ "displayName": "Late", "collaborationTags": ["WANTS_TO_LEARN"] }),
+        )
+        .await;
+    app.graphql(
+        update,
+        json!({ "id": odd["id"], "input": { "collaborationTags": ["ABLE_TO_MENTOR"], "categories": ["Rust"] } }),
+        Some(&owner),
+    )
+    .await
+    .ok();
+    let mut now = vec![odd["id"].as_str().unwrap().to_owned()];
+    now.extend(newest[3..].iter().cloned());
+    assert_eq!(walk_forward(owner.clone(), newest_first).await, now);
+    assert_eq!(
+        app.total_count(Some(&owner), filter.clone()).await,
+        now.len() as i64,
+        "the count agrees with the list"
+    );
 }

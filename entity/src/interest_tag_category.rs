@@ -1,0 +1,36 @@
+//! One (interest, tag, category) triple with the interest's creation time: what lists filtered
+//! by one tag and one category read, newest first, from a single index range.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "interest_tag_category")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub interest_id: Uuid,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub tag: String,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub category_key: String,
+    /// The interest's `created_at` (never changes).
+    pub created_at: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::interest::Entity",
+        from = "Column::InterestId",
+        to = "super::interest::Column::Id",
+        on_delete = "Cascade"
+    )]
+    Interest,
+}
+
+impl Related<super::interest::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Interest.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}
