@@ -25,6 +25,7 @@ use crate::domain::federation::Federation;
 use crate::graphql::{self, AppSchema, Limits};
 use crate::metrics::{Gauges, Metrics};
 use crate::persisted::PersistedQueries;
+use crate::transport::documents::DocumentCache;
 use crate::{db, fanout, graphiql, transport};
 
 /// What every handler shares.
@@ -57,6 +58,8 @@ pub struct AppState {
     pub open_sockets: Arc<std::sync::atomic::AtomicUsize>,
     /// Automatic persisted queries.
     pub persisted: Arc<PersistedQueries>,
+    /// Parsed documents by query text.
+    pub documents: Arc<DocumentCache>,
 }
 
 /// Limits and timers of WebSocket connections.
@@ -171,6 +174,7 @@ impl Application {
             request_timeout: settings.request_timeout,
             introspection: settings.introspection,
             persisted: Arc::new(PersistedQueries::new(settings.persisted_queries)),
+            documents: Arc::new(DocumentCache::new(settings.document_cache)),
             shutdown: shutdown_rx,
             open_sockets: open_sockets.clone(),
         };

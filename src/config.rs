@@ -185,6 +185,9 @@ pub struct Settings {
     /// Most automatic persisted queries kept (least recently used go first).
     #[arg(long, env = "PERSISTED_QUERIES", default_value_t = 1000, global = true)]
     pub persisted_queries: usize,
+    /// Most parsed documents kept for reuse, by query text (0: parse every request).
+    #[arg(long, env = "DOCUMENT_CACHE", default_value_t = 500, global = true)]
+    pub document_cache: usize,
     /// Longest a request waits for a database connection before `SERVICE_UNAVAILABLE`.
     #[arg(long, env = "DATABASE_ACQUIRE_TIMEOUT", default_value = "3s", value_parser = humantime::parse_duration, global = true)]
     pub database_acquire_timeout: Duration,
@@ -220,6 +223,7 @@ impl Settings {
             introspection: true,
             cors_origins: Vec::new(),
             persisted_queries: 1000,
+            document_cache: 500,
             database_acquire_timeout: Duration::from_secs(3),
             database_max_connections: 5,
         }

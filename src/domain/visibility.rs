@@ -20,7 +20,7 @@
 //! relationships.
 
 use entity::{directory_group, interest, relationship};
-use sea_orm::sea_query::{Query, SelectStatement};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition};
 
 use super::relationships::RelationshipKind;
@@ -41,13 +41,22 @@ fn owners_relating_to(viewer: &Caller, kinds: &[RelationshipKind]) -> SelectStat
         .to_owned()
 }
 
-/// Users whose latest token put them in one of `groups`.
-fn members_of(groups: &[String]) -> SelectStatement {
-    Query::select()
-        .column(directory_group::Column::UserId)
-        .from(directory_group::Entity)
-        .and_where(directory_group::Column::GroupId.is_in(groups.iter().cloned()))
-        .to_owned()
+/// The interest's owner shares one of `groups` (their latest token's), as a correlated
+/// `EXISTS` on the `(user_id, group_id)` key: a probe per candidate row, never a hash of every
+/// member of the groups built before the first row — so the planner can still walk an index
+/// in page order and stop after one page.
+fn owner_in_groups(groups: &[String]) -> sea_orm::sea_query::SimpleExpr {
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(directory_group::Entity)
+            .and_where(
+                Expr::col((directory_group::Entity, directory_group::Column::UserId))
+                    .equals((interest::Entity, interest::Column::UserId)),
+            )
+            .and_where(directory_group::Column::GroupId.is_in(groups.iter().cloned()))
+            .to_owned(),
+    )
 }
 
 /// The SQL condition under which `viewer` sees an interest row.
@@ -78,7 +87,7 @@ pub fn visible_to(viewer: &Viewer) -> Condition {
         rules = rules.add(
             Condition::all()
                 .add(audience_is(Audience::GroupMembers))
-                .add(owner.in_subquery(members_of(&caller.groups))),
+                .add(owner_in_groups(&caller.groups)),
         );
     }
     if let Some(tenant) = &caller.tenant_id {

@@ -10,6 +10,7 @@
 //!   code, omit `data`, and are 400 under `application/graphql-response+json`;
 //! - batches are capped; a bad token is 401, never anonymous.
 
+pub mod documents;
 mod media;
 mod operation;
 

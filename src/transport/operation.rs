@@ -1,6 +1,7 @@
 //! One GraphQL operation: its parameters, its document checked and resolved, its execution,
 //! and its JSON answer.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use async_graphql::parser::types::{DocumentOperations, OperationType};
@@ -153,7 +154,7 @@ pub(super) struct Prepared {
     pub(super) name: Option<String>,
     pub(super) query: String,
     pub(super) params: Params,
-    pub(super) document: async_graphql::parser::types::ExecutableDocument,
+    pub(super) document: Arc<async_graphql::parser::types::ExecutableDocument>,
     pub(super) operation_type: OperationType,
 }
 
@@ -221,7 +222,9 @@ pub(super) fn prepare(
             ))
         }
     };
-    let document = async_graphql::parser::parse_query(&text)
+    let document = state
+        .documents
+        .parse(&text)
         .map_err(|err| request_error(err.to_string(), ErrorCode::GraphqlParseFailed))?;
     let operation = match (&document.operations, params.operation_name.as_deref()) {
         (DocumentOperations::Single(op), None) => Some(&op.node),
@@ -328,7 +331,7 @@ pub(super) async fn run(state: &AppState, viewer: &Viewer, prepared: Prepared) -
     if let Some(name) = params.operation_name {
         request = request.operation_name(name);
     }
-    request.set_parsed_query(document);
+    request.set_parsed_query(Arc::try_unwrap(document).unwrap_or_else(|shared| (*shared).clone()));
     let Ok(response) = tokio::time::timeout(state.request_timeout, state.schema.execute(request)).await
     else {
         return Outcome {

@@ -1,0 +1,35 @@
+-- W3: discovery -- the newest 20 interests tagged ABLE_TO_MENTOR in one category, as user-n
+-- (a colleague in org-(n % 100), in groups g-(n % 1000), g-((7n+1) % 1000)) sees them:
+--   interests(first: 20, orderBy: {field: CREATED_DATE_TIME, direction: DESC},
+--             filter: {categories: ["Category k"], collaborationTags: [ABLE_TO_MENTOR]})
+-- Gateway shape since d3ee0a5 (interests::list, src/domain/listing.rs): exactly one tag and one
+-- category in creation order => INNER JOIN interest_tag_category on the interest, its tag and
+-- category_key as equalities, ORDER BY interest_tag_category.created_at DESC, interest.id DESC
+-- LIMIT first + 1 -- a walk of idx_interest_tag_category_created (tag, category_key,
+-- created_at, interest_id) backwards, visible_to checked on each joined interest.
+-- The only statement the gateway sends for this request (19 parameters),
+-- captured from the release gateway (log_min_duration_statement, 2026-11-28, after d3ee0a5);
+-- only whitespace differs (line breaks).
+\set n random(1, 100000)
+\set page 21
+-- Keys of row :n of bench.keys (bench/pgbench/setup.sql), and the constants the gateway binds
+-- as parameters (SeaORM binds every value), so that -M prepared sends the same parameters.
+SELECT viewer_id AS vid, viewer_tenant AS tenant, viewer_g1 AS g1, viewer_g2 AS g2, 1 AS one,
+       category_key AS category_key, 'ABLE_TO_MENTOR' AS tag,
+       'EVERYONE' AS a_everyone, 'FAMILY' AS a_family, 'CONTACTS' AS a_contacts, 'GROUP_MEMBERS' AS a_group_members,
+       'ORGANIZATION' AS a_organization, 'FEDERATED_ORGANIZATIONS' AS a_federated, 'FAMILY' AS k_family, 'CONTACT' AS k_contact
+FROM bench.keys WHERE n = :n \gset
+SELECT "interest"."id", "interest"."user_id", "interest"."display_name", "interest"."display_name_key", "interest"."description", "interest"."web_url", "interest"."thumbnail_url", "interest"."is_searchable", "interest"."categories", "interest"."collaboration_tags", "interest"."allowed_audiences", "interest"."inference", "interest"."source", "interest"."created_by", "interest"."last_modified_by", "interest"."created_at", "interest"."modified_at", "interest"."version", "interest"."owner_tenant_id"
+FROM "interest"
+INNER JOIN "interest_tag_category" ON "interest"."id" = "interest_tag_category"."interest_id"
+WHERE ("interest"."user_id" = :vid
+   OR "interest"."allowed_audiences" = :a_everyone
+   OR ("interest"."allowed_audiences" = :a_family AND "interest"."user_id" IN (SELECT "owner_id" FROM "relationship" WHERE "relationship"."other_id" = :vid AND "relationship"."kind" IN (:k_family)))
+   OR ("interest"."allowed_audiences" = :a_contacts AND "interest"."user_id" IN (SELECT "owner_id" FROM "relationship" WHERE "relationship"."other_id" = :vid AND "relationship"."kind" IN (:k_family, :k_contact)))
+   OR ("interest"."allowed_audiences" = :a_group_members AND EXISTS(SELECT :one FROM "directory_group" WHERE "directory_group"."user_id" = "interest"."user_id" AND "directory_group"."group_id" IN (:g1, :g2)))
+   OR ("interest"."allowed_audiences" = :a_organization AND "interest"."owner_tenant_id" = :tenant)
+   OR ("interest"."allowed_audiences" = :a_federated AND "interest"."owner_tenant_id" IN (:tenant)))
+  AND "interest_tag_category"."tag" = :tag
+  AND "interest_tag_category"."category_key" = :category_key
+ORDER BY "interest_tag_category"."created_at" DESC, "interest"."id" DESC
+LIMIT :page;

@@ -1,0 +1,56 @@
+-- W4: create an interest (Mutation.createInterest) on user-n's profile, as interests::create
+-- does it since d3ee0a5 (src/domain/interests.rs): one transaction with the row (now with the
+-- owner's organization, owner_tenant_id), its category rows, its tag rows, the
+-- interest_tag_category pairs (DELETE, then one INSERT ... SELECT over the two side tables:
+-- written when both tags and categories are non-empty) and the change notification
+-- (pg_notify on 'interest_events'); then COMMIT. No read-back any more: the gateway answers
+-- from what it wrote.
+-- Every statement captured from the release gateway (log_min_duration_statement, 2026-11-28)
+-- for bench/wrk/graphql.lua's W4 mutation; same text and parameters, except:
+--   * thumbnail_url and inference are written as literal NULL (the gateway binds NULL
+--     parameters, $7 and $12; pgbench variables cannot hold NULL);
+--   * the id, a UUIDv7 like the gateway's Uuid::now_v7(), is made in SQL by the key lookup;
+--   * source is '{"type":["pgbench-w4"]}' (the gateway's W4 sends '{"type":["bench"]}') so that
+--     run.sh can delete exactly these rows; the display name is the gateway W4's "Benchmarking",
+--     so compare.sh's clean-up removes them too.
+-- The gateway LISTENs on 'interest_events' while it runs; under pgbench nobody does.
+--
+-- Writes into the REAL tables (same index maintenance as the gateway). Audience ME, tag
+-- WANTS_TO_LEARN and categories Performance / Databases (as the gateway's W4) keep the rows out
+-- of W3. run.sh deletes them after a W4 run (the FKs cascade to the side tables). Rows left
+-- behind change count(*) FROM interest, which makes bench/compare.sh re-seed the database:
+-- run W4 alone, or last, and let run.sh clean up.
+\set n random(1, 100000)
+\set version 1
+-- Keys of row :n of bench.keys (bench/pgbench/setup.sql), the values the gateway computes
+-- (id, time, identity, notification payload) and the constants it binds as parameters.
+-- (':null' is written '\x3anull' in E'' literals: pgbench would read :null as a variable.)
+SELECT k.viewer_id AS vid, k.viewer_tenant AS tenant, x.new_id, x.now,
+       'Benchmarking' AS display_name, 'benchmarking' AS display_name_key,
+       'Created by the benchmark' AS description, 'https://example.com/w4' AS web_url, 't' AS searchable,
+       '["Performance","Databases"]' AS categories, '["WANTS_TO_LEARN"]' AS tags,
+       'ME' AS audience, '{"type":["pgbench-w4"]}' AS source,
+       format(E'{"application"\x3anull,"device"\x3anull,"user":{"id":"%s","displayName":"User %s","tenantId":"%s"}}',
+              k.viewer_id, k.n, k.viewer_tenant) AS by,
+       'performance' AS cat_key1, 'Performance' AS cat_name1, 'databases' AS cat_key2, 'Databases' AS cat_name2,
+       'WANTS_TO_LEARN' AS tag1,
+       'interest_events' AS channel,
+       format(E'{"kind":"Created","interest_id":"%s","user_id":"%s","before"\x3anull,"at":%s}',
+              x.new_id, k.viewer_id, x.now) AS payload
+FROM bench.keys k,
+     LATERAL (SELECT floor(extract(epoch FROM t) * 1000000)::bigint AS now,
+                     -- UUIDv7: 48-bit Unix milliseconds, version 7, the rest random
+                     encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid())
+                              PLACING substring(int8send(floor(extract(epoch FROM t) * 1000)::bigint) FROM 3)
+                              FROM 1 FOR 6), 52, 1), 53, 1), 'hex')::uuid AS new_id
+              FROM (SELECT clock_timestamp() AS t) c) x
+WHERE k.n = :n \gset
+BEGIN;
+INSERT INTO "interest" ("id", "user_id", "display_name", "display_name_key", "description", "web_url", "thumbnail_url", "is_searchable", "categories", "collaboration_tags", "allowed_audiences", "inference", "source", "created_by", "last_modified_by", "created_at", "modified_at", "version", "owner_tenant_id")
+VALUES (:new_id, :vid, :display_name, :display_name_key, :description, :web_url, NULL, :searchable, :categories, :tags, :audience, NULL, :source, :by, :by, :now, :now, :version, :tenant);
+INSERT INTO "interest_category" ("interest_id", "category_key", "name") VALUES (:new_id, :cat_key1, :cat_name1), (:new_id, :cat_key2, :cat_name2);
+INSERT INTO "interest_tag" ("interest_id", "tag") VALUES (:new_id, :tag1);
+DELETE FROM "interest_tag_category" WHERE "interest_tag_category"."interest_id" = :new_id;
+INSERT INTO "interest_tag_category" ("interest_id", "tag", "category_key", "created_at") SELECT "interest_tag"."interest_id", "interest_tag"."tag", "interest_category"."category_key", :now FROM "interest_tag" INNER JOIN "interest_category" ON "interest_category"."interest_id" = "interest_tag"."interest_id" WHERE "interest_tag"."interest_id" = :new_id;
+SELECT pg_notify(:channel, :payload);
+COMMIT;

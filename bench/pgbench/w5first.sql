@@ -1,0 +1,1 @@
+w5_first.sql
