@@ -1,28 +1,32 @@
 //! Live updates: what changed, and which subscriber may learn of it.
 //!
 //! A write publishes a [`Change`] naming the interest, its owner and — for updates and deletes
-//! — a snapshot of who could see it before. Each subscriber then decides with the same
-//! visibility rule as queries: `CREATED`/`UPDATED` when it may see the interest after the
+//! — a snapshot of who could see it before. Each process reads the interest and what its
+//! audience rule needs of the owner once per change ([`Published::resolved`]), and every
+//! subscriber then decides in memory with the visibility rule of queries
+//! ([`OwnerAudience::seen_by`]): `CREATED`/`UPDATED` when it may see the interest after the
 //! change, `DELETED` when it could see it before and now cannot (deleted, or out of sight).
+//! A write reaching a thousand subscribers costs a few statements, not a thousand.
 //!
 //! Changes travel as ids and two short fields, never rows: within one process over a
 //! broadcast channel; across processes on PostgreSQL through `NOTIFY` (see `crate::fanout`).
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use entity::interest;
 use futures_util::{Stream, StreamExt};
-use sea_orm::sea_query::{Expr, Query};
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use tokio_stream::wrappers::BroadcastStream;
 use uuid::Uuid;
 
-use super::interests::{self, Interest};
+use super::interests::Interest;
 use super::values::{InterestId, UserId};
 use super::viewer::Viewer;
-use super::visibility::visible_to;
+use super::visibility::{load_owner_audience, OwnerAudience};
 use crate::error::{AppError, AppResult};
 
 /// What happened to an interest.
@@ -70,7 +74,88 @@ pub struct Delivery {
 /// The in-process channel every subscriber of this process listens to.
 #[derive(Clone, Debug)]
 pub struct EventBus {
-    sender: broadcast::Sender<Change>,
+    sender: broadcast::Sender<Arc<Published>>,
+}
+
+/// A change as this process's subscribers receive it: what they need to decide is loaded by
+/// the first of them and shared with the rest.
+#[derive(Debug)]
+pub struct Published {
+    pub change: Change,
+    resolved: tokio::sync::OnceCell<Option<Arc<Resolved>>>,
+}
+
+/// The interest after the change and its audience before and after.
+#[derive(Debug)]
+struct Resolved {
+    after: Option<(Interest, OwnerAudience)>,
+    before: Option<OwnerAudience>,
+}
+
+impl Published {
+    fn new(change: Change) -> Self {
+        Self {
+            change,
+            resolved: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    /// Loads (once) the interest as it is now and what its audience rule needs; `None` when
+    /// the database failed (logged once; the change is then not delivered).
+    async fn resolved(&self, db: &DatabaseConnection) -> Option<Arc<Resolved>> {
+        self.resolved
+            .get_or_init(|| async {
+                match resolve(db, &self.change).await {
+                    Ok(resolved) => Some(Arc::new(resolved)),
+                    Err(err) => {
+                        tracing::warn!(error = ?err, interest = %self.change.interest_id, "event not delivered");
+                        None
+                    }
+                }
+            })
+            .await
+            .clone()
+    }
+}
+
+async fn resolve(db: &DatabaseConnection, change: &Change) -> AppResult<Resolved> {
+    let row = match change.kind {
+        ChangeKind::Deleted => None,
+        ChangeKind::Created | ChangeKind::Updated => {
+            interest::Entity::find_by_id(change.interest_id).one(db).await?
+        }
+    };
+    let (audience, also) = match (&row, &change.before) {
+        (Some(row), before) => (
+            row.allowed_audiences.clone(),
+            before.as_ref().map(|b| b.allowed_audiences.clone()),
+        ),
+        (None, Some(before)) => (before.allowed_audiences.clone(), None),
+        (None, None) => {
+            return Ok(Resolved {
+                after: None,
+                before: None,
+            })
+        }
+    };
+    let tenant = row
+        .as_ref()
+        .map(|r| r.owner_tenant_id.clone())
+        .or_else(|| change.before.as_ref().map(|b| b.owner_tenant_id.clone()))
+        .flatten();
+    let owner = load_owner_audience(db, &change.user_id, tenant, &audience, also.as_deref()).await?;
+    let before = change
+        .before
+        .as_ref()
+        .map(|b| owner.with_audience(&b.allowed_audiences, b.owner_tenant_id.clone()));
+    let after = match row {
+        Some(row) => {
+            let audience = owner.with_audience(&row.allowed_audiences, row.owner_tenant_id.clone());
+            Some((Interest::from_model(row)?, audience))
+        }
+        None => None,
+    };
+    Ok(Resolved { after, before })
 }
 
 impl Default for EventBus {
@@ -89,11 +174,11 @@ impl EventBus {
     /// Hands `change` to this process's subscribers.
     pub fn deliver_locally(&self, change: Change) {
         // No receivers is fine: nobody is subscribed.
-        let _ = self.sender.send(change);
+        let _ = self.sender.send(Arc::new(Published::new(change)));
     }
 
     /// A new receiver of every later change.
-    pub fn subscribe(&self) -> broadcast::Receiver<Change> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Published>> {
         self.sender.subscribe()
     }
 
@@ -103,48 +188,33 @@ impl EventBus {
     }
 }
 
-/// Whether `viewer` could see an interest in the state `snapshot` describes: the visibility
-/// rule evaluated on a one-row derived table named like the interest table.
-async fn could_see(db: &impl ConnectionTrait, viewer: &Viewer, snapshot: &Snapshot) -> AppResult<bool> {
-    let row = Query::select()
-        .expr_as(Expr::val(snapshot.user_id.clone()), interest::Column::UserId)
-        .expr_as(
-            Expr::val(snapshot.allowed_audiences.clone()),
-            interest::Column::AllowedAudiences,
-        )
-        .expr_as(
-            Expr::val(snapshot.owner_tenant_id.clone()),
-            interest::Column::OwnerTenantId,
-        )
-        .to_owned();
-    let probe = Query::select()
-        .expr(Expr::val(1))
-        .from_subquery(row, interest::Entity)
-        .cond_where(visible_to(viewer))
-        .to_owned();
-    Ok(db.query_one(&probe).await?.is_some())
-}
-
-/// What `viewer` learns of `change`, if anything; `owner` narrows to one profile.
-pub async fn delivery_for(
+/// What `viewer` learns of `published`, if anything; `owner` narrows to one profile.
+async fn delivery_for(
     db: &DatabaseConnection,
     viewer: &Viewer,
     owner: Option<&UserId>,
-    change: &Change,
+    published: &Published,
 ) -> AppResult<Option<Delivery>> {
+    let change = &published.change;
     if owner.is_some_and(|o| o.as_str() != change.user_id) {
         return Ok(None);
     }
-    let id = InterestId::from_uuid(change.interest_id);
-    let now_visible = match change.kind {
-        ChangeKind::Deleted => None,
-        ChangeKind::Created | ChangeKind::Updated => interests::get(db, viewer, id).await?,
+    let Some(resolved) = published.resolved(db).await else {
+        return Ok(None);
+    };
+    let now_visible = match (&change.kind, &resolved.after) {
+        (ChangeKind::Created | ChangeKind::Updated, Some((interest, audience)))
+            if audience.seen_by(viewer) =>
+        {
+            Some(interest.clone())
+        }
+        _ => None,
     };
     let kind = match (change.kind, &now_visible) {
         (ChangeKind::Created, Some(_)) => ChangeKind::Created,
         (ChangeKind::Updated, Some(_)) => ChangeKind::Updated,
-        (_, None) => match &change.before {
-            Some(before) if could_see(db, viewer, before).await? => ChangeKind::Deleted,
+        (_, None) => match &resolved.before {
+            Some(before) if before.seen_by(viewer) => ChangeKind::Deleted,
             _ => return Ok(None),
         },
         (ChangeKind::Deleted, Some(_)) => return Ok(None),
@@ -153,7 +223,7 @@ pub async fn delivery_for(
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("event time {} out of range", change.at)))?;
     Ok(Some(Delivery {
         kind,
-        interest_id: id,
+        interest_id: InterestId::from_uuid(change.interest_id),
         user_id: change.user_id.clone(),
         interest: now_visible,
         at,
@@ -165,22 +235,22 @@ pub fn deliveries(
     db: DatabaseConnection,
     viewer: Viewer,
     owner: Option<UserId>,
-    receiver: broadcast::Receiver<Change>,
+    receiver: broadcast::Receiver<Arc<Published>>,
 ) -> impl Stream<Item = Delivery> + Send + 'static {
     BroadcastStream::new(receiver).filter_map(move |received| {
         let (db, viewer, owner) = (db.clone(), viewer.clone(), owner.clone());
         async move {
-            let change = match received {
-                Ok(change) => change,
+            let published = match received {
+                Ok(published) => published,
                 Err(BroadcastStreamRecvError::Lagged(missed)) => {
                     tracing::warn!(missed, "a subscriber fell behind; events were dropped");
                     return None;
                 }
             };
-            match delivery_for(&db, &viewer, owner.as_ref(), &change).await {
+            match delivery_for(&db, &viewer, owner.as_ref(), &published).await {
                 Ok(delivery) => delivery,
                 Err(err) => {
-                    tracing::warn!(error = ?err, interest = %change.interest_id, "event not delivered");
+                    tracing::warn!(error = ?err, interest = %published.change.interest_id, "event not delivered");
                     None
                 }
             }

@@ -21,11 +21,14 @@
 
 use entity::{directory_group, interest, relationship};
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
-use sea_orm::{ColumnTrait, Condition};
+use std::collections::BTreeSet;
+
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use super::relationships::RelationshipKind;
 use super::values::Audience;
 use super::viewer::{Caller, Viewer};
+use crate::error::AppResult;
 
 fn audience_is(audience: Audience) -> sea_orm::sea_query::SimpleExpr {
     interest::Column::AllowedAudiences.eq(audience.as_str())
@@ -106,4 +109,112 @@ pub fn visible_to(viewer: &Viewer) -> Condition {
             );
     }
     rules
+}
+
+/// What the audience rule needs to know of one interest to decide for many viewers at once
+/// (live updates): the owner, the audience, the owner's organization, and — only for the
+/// audiences that need them — the owner's family, contacts and groups.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OwnerAudience {
+    pub owner: String,
+    pub audience: String,
+    pub owner_tenant_id: Option<String>,
+    /// People the owner marked as family.
+    pub family: BTreeSet<String>,
+    /// People the owner marked as family or contact.
+    pub contacts: BTreeSet<String>,
+    /// The owner's groups as of their latest token.
+    pub groups: BTreeSet<String>,
+}
+
+/// Loads the owner's relationships and groups that `audiences` need (nothing for the others).
+pub async fn load_owner_audience(
+    db: &impl ConnectionTrait,
+    owner: &str,
+    owner_tenant_id: Option<String>,
+    audience: &str,
+    also: Option<&str>,
+) -> AppResult<OwnerAudience> {
+    let needs = |a: Audience| audience == a.as_str() || also == Some(a.as_str());
+    let mut out = OwnerAudience {
+        owner: owner.to_owned(),
+        audience: audience.to_owned(),
+        owner_tenant_id,
+        ..Default::default()
+    };
+    if needs(Audience::Family) || needs(Audience::Contacts) {
+        let rows: Vec<(String, String)> = relationship::Entity::find()
+            .select_only()
+            .column(relationship::Column::OtherId)
+            .column(relationship::Column::Kind)
+            .filter(relationship::Column::OwnerId.eq(owner))
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (other, kind) in rows {
+            if kind == RelationshipKind::Family.as_str() {
+                out.family.insert(other.clone());
+            }
+            if kind == RelationshipKind::Family.as_str() || kind == RelationshipKind::Contact.as_str() {
+                out.contacts.insert(other);
+            }
+        }
+    }
+    if needs(Audience::GroupMembers) {
+        out.groups = directory_group::Entity::find()
+            .select_only()
+            .column(directory_group::Column::GroupId)
+            .filter(directory_group::Column::UserId.eq(owner))
+            .into_tuple::<String>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect();
+    }
+    Ok(out)
+}
+
+impl OwnerAudience {
+    /// The same audience for another state of the interest (before / after a change).
+    pub fn with_audience(&self, audience: &str, owner_tenant_id: Option<String>) -> Self {
+        Self {
+            audience: audience.to_owned(),
+            owner_tenant_id,
+            ..self.clone()
+        }
+    }
+
+    /// Whether `viewer` sees the interest: [`visible_to`]'s rule, decided in memory. The two are
+    /// kept in agreement by the audience matrix tests, which ask both (queries and live events)
+    /// for every audience and every kind of viewer.
+    pub fn seen_by(&self, viewer: &Viewer) -> bool {
+        let everyone = self.audience == Audience::Everyone.as_str();
+        let caller = match viewer {
+            Viewer::Anonymous => return everyone,
+            Viewer::Caller(caller) if caller.is_admin => return true,
+            Viewer::Caller(caller) => caller,
+        };
+        if caller.id.as_str() == self.owner || everyone {
+            return true;
+        }
+        let is = |a: Audience| self.audience == a.as_str();
+        let in_tenants = |tenants: &[&String]| {
+            self.owner_tenant_id
+                .as_ref()
+                .is_some_and(|owner| tenants.contains(&owner))
+        };
+        (is(Audience::Family) && self.family.contains(caller.id.as_str()))
+            || (is(Audience::Contacts) && self.contacts.contains(caller.id.as_str()))
+            || (is(Audience::GroupMembers) && caller.groups.iter().any(|g| self.groups.contains(g)))
+            || (is(Audience::Organization) && in_tenants(&caller.tenant_id.iter().collect::<Vec<_>>()))
+            || (is(Audience::FederatedOrganizations)
+                && caller.tenant_id.is_some()
+                && in_tenants(
+                    &caller
+                        .tenant_id
+                        .iter()
+                        .chain(caller.federated_tenant_ids.iter())
+                        .collect::<Vec<_>>(),
+                ))
+    }
 }

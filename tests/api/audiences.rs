@@ -127,7 +127,6 @@ async fn the_audience_matrix_holds_by_id_in_lists_and_counts(db: TestDatabase) {
     })
     .await;
     let alice = app.token(user("alice", Some("contoso"), &["team-a"]));
-    let interests = one_of_each(&app, &alice).await;
     relate(&app, &alice, "fay", "FAMILY").await;
     relate(&app, &alice, "cody", "CONTACT").await;
 
@@ -171,13 +170,73 @@ async fn the_audience_matrix_holds_by_id_in_lists_and_counts(db: TestDatabase) {
         ),
         ("anonymous", None, set(&["EVERYONE"])),
     ];
-    for (who, token, expected) in viewers {
+    // Live events decide with the same rule: every viewer subscribes before the interests
+    // exist and must be told of exactly the ones it can query.
+    let mut sockets = Vec::new();
+    for (_, token, _) in &viewers {
+        let mut ws = app.ws("graphql-transport-ws", None).await;
+        let payload = match token {
+            Some(t) => json!({ "authorization": format!("Bearer {t}") }),
+            None => json!({}),
+        };
+        ws.init(payload).await;
+        ws.send(json!({ "type": "subscribe", "id": "m", "payload": { "query":
+            "subscription { interestEvents(userId: \"alice\") { type interest { displayName } interestId } }" } }))
+            .await;
+        sockets.push(ws);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let interests = one_of_each(&app, &alice).await;
+    for ((who, token, expected), ws) in viewers.iter().zip(sockets.iter_mut()) {
         assert_eq!(
-            seen_by(&app, token.as_deref(), &interests).await,
+            &seen_by(&app, token.as_deref(), &interests).await,
             expected,
             "{who}"
         );
+        assert_eq!(
+            &events_of(ws, "CREATED", &interests).await,
+            expected,
+            "{who}: CREATED events"
+        );
     }
+    for (_, id) in &interests {
+        app.graphql(
+            "mutation($id: ID!) { deleteInterest(id: $id) { id } }",
+            json!({ "id": id }),
+            Some(&alice),
+        )
+        .await
+        .ok();
+    }
+    for ((who, _, expected), ws) in viewers.iter().zip(sockets.iter_mut()) {
+        assert_eq!(
+            &events_of(ws, "DELETED", &interests).await,
+            expected,
+            "{who}: DELETED events"
+        );
+    }
+}
+
+/// The audiences of the interests a subscription was told about with `kind`, reading until
+/// no event has come for a while.
+async fn events_of(
+    ws: &mut crate::helpers::WsClient,
+    kind: &str,
+    interests: &[(&'static str, Value)],
+) -> BTreeSet<String> {
+    let mut seen = BTreeSet::new();
+    while let Some(crate::helpers::WsEvent::Message(m)) =
+        ws.next_within(std::time::Duration::from_millis(700)).await
+    {
+        let e = &m["payload"]["data"]["interestEvents"];
+        assert_eq!(e["type"], kind, "{m}");
+        let (audience, _) = interests
+            .iter()
+            .find(|(_, id)| *id == e["interestId"])
+            .expect("an event about one of the matrix interests");
+        seen.insert(audience.to_string());
+    }
+    seen
 }
 
 async fn removing_a_relationship_or_leaving_a_group_removes_access(db: TestDatabase) {
