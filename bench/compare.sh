@@ -38,6 +38,9 @@ if [ $smoke = 1 ]; then
 fi
 admin=${ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 url=${BENCH_URL:-postgres://postgres@127.0.0.1:5432/$db}
+# All three talk to PostgreSQL over loopback without TLS (Debian's PostgreSQL has ssl = on and
+# libpq/sqlx would otherwise encrypt; node-postgres does not): like with like.
+plain_url="$url?sslmode=disable"
 export JWT_SECRET=bench-secret-0123456789abcdef-0123456789
 out=${BENCH_OUT:-$root/bench/out}
 mkdir -p "$out"
@@ -86,8 +89,8 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 step "start the gateway"
 gw_port=$(free_port)
-DATABASE_URL=$url "$bin" serve --bind "127.0.0.1:$gw_port" --log-format json \
-  --database-max-connections "${GATEWAY_POOL:-16}" --max-subscriptions-per-connection 10 \
+DATABASE_URL=$plain_url "$bin" serve --bind "127.0.0.1:$gw_port" --log-format json \
+  --database-max-connections "${GATEWAY_POOL:-8}" --max-subscriptions-per-connection 10 \
   >"$out/gateway.log" 2>&1 &
 gw_pid=$!; pids+=("$gw_pid")
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$gw_port/readyz" >/dev/null && break; sleep 0.1; done
@@ -97,7 +100,7 @@ pgl_pid=""
 case " $targets " in *" postgraphile "*)
   step "start PostGraphile"
   pgl_port=$(free_port)
-  bash bench/postgraphile/start.sh "$pgl_port" "$url" >"$out/postgraphile.log" 2>&1 &
+  bash bench/postgraphile/start.sh "$pgl_port" "$plain_url" >"$out/postgraphile.log" 2>&1 &
   pgl_pid=$!; pids+=("$pgl_pid")
   for _ in $(seq 1 300); do
     curl -sf -H 'content-type: application/json' -d '{"query":"{__typename}"}' "http://127.0.0.1:$pgl_port/graphql" >/dev/null && break
@@ -146,7 +149,7 @@ run_pgbench() { # workload seconds
   local workload=$1 seconds=$2 logdir
   logdir=$(mktemp -d)
   (cd "$logdir" && pgbench -n -M prepared -c "$connections" -j 2 -T "$seconds" -l --log-prefix=tx \
-     -D n_keys="$((users * 10))" -D n_users="$users" -f "$root/bench/pgbench/${workload}.sql" "$url" >summary.txt 2>&1) \
+     -D n_keys="$((users * 10))" -D n_users="$users" -f "$root/bench/pgbench/${workload}.sql" "$plain_url" >summary.txt 2>&1) \
      || { cat "$logdir/summary.txt" >&2; exit 1; }
   local tps
   tps=$(awk '/^tps/ {print $3; exit}' "$logdir/summary.txt")
@@ -185,13 +188,24 @@ for round in $(seq 1 "$rounds"); do
   done
 done
 
+rss() { [ -n "$1" ] && awk '/VmHWM/ {printf "%.1f MB", $2/1024}' "/proc/$1/status" 2>/dev/null || echo "-"; }
+gw_rss_w1_w5=$(rss "$gw_pid")
+
+# W3's latency at 4 connections (the p99 target), for the two GraphQL services.
+w3_at_4=""
+for target in $targets; do
+  [ "$target" = pgbench ] && continue
+  case " $workloads " in *" w3 "*) ;; *) continue ;; esac
+  line=$(connections=4 run_wrk "$target" w3 "$(address_of "$target")" "$duration")
+  w3_at_4="$w3_at_4$(printf '%-13s %s\n' "$target" "$line")"$'\n'
+done
+
 w6_line=""
 if [ $w6 = 1 ]; then
   step "W6: one write reaching $([ $smoke = 1 ] && echo 20 || echo 1000) subscriptions"
   w6_line=$(node bench/ws-fanout.mjs "http://127.0.0.1:$gw_port" "$JWT_SECRET" $([ $smoke = 1 ] && echo "20 3" || echo "1000 30") | grep RESULT)
 fi
 
-rss() { [ -n "$1" ] && awk '/VmHWM/ {printf "%.1f MB", $2/1024}' "/proc/$1/status" 2>/dev/null || echo "-"; }
 pgl_rss="-"
 if [ -n "$pgl_pid" ]; then
   # start.sh runs node as a child: the largest peak among the processes it started.
@@ -225,5 +239,6 @@ for w in workloads:
             label = 'gateway/postgraphile' if other == 'postgraphile' else 'gateway/pgbench'
             print(f"{w:10} {label:22} " + "  ".join(f"{x:.2f}" for x in ratios) + f"   (median {statistics.median(ratios):.2f})")
 PY
+if [ -n "$w3_at_4" ]; then printf '\nW3 at 4 connections (req/s p50 p99):\n%s' "$w3_at_4"; fi
 [ -n "$w6_line" ] && echo "$w6_line"
-echo "peak RSS: gateway $(rss "$gw_pid"), postgraphile $pgl_rss"
+echo "peak RSS after W1-W5: gateway $gw_rss_w1_w5; after everything (W6 holds 1,000 sockets): gateway $(rss "$gw_pid"), postgraphile $pgl_rss"

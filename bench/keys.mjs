@@ -50,7 +50,9 @@ const psql = (sql) =>
 const interests = psql(`SELECT id, user_id FROM interest ORDER BY md5(id::text) LIMIT ${count}`);
 writeFileSync(join(out, 'w1.tsv'), interests.map(([id, user]) => `${id}\t${token(user)}\n`).join(''));
 
-const users = Array.from({ length: count }, (_, i) => `user-${((i * 7919) % 100000) + 1}`);
+// Users that exist in this seed (bench/seed-postgres.sql names them user-1 … user-N).
+const [[userCount]] = psql("SELECT count(*) FROM directory_user WHERE id LIKE 'user-%'");
+const users = Array.from({ length: count }, (_, i) => `user-${((i * 7919) % Number(userCount)) + 1}`);
 writeFileSync(join(out, 'w2.tsv'), users.map((user) => `${user}\t${token(user)}\n`).join(''));
 
 // A colleague: a user of the same organization as no one in particular — any user, since every

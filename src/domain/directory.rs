@@ -51,7 +51,7 @@ impl Directory {
     }
 
     /// Records `caller` unless the directory already holds these claims.
-    #[tracing::instrument(name = "directory.record", skip_all)]
+    #[tracing::instrument(level = "debug", name = "directory.record", skip_all)]
     pub async fn record(&self, db: &DatabaseConnection, caller: &Caller) -> AppResult<()> {
         let id = caller.id.as_str();
         let print = fingerprint(caller);
@@ -72,7 +72,7 @@ impl Directory {
 }
 
 /// A user's display name as of their latest token; `None` when unknown.
-#[tracing::instrument(name = "directory.display_name", skip_all)]
+#[tracing::instrument(level = "debug", name = "directory.display_name", skip_all)]
 pub async fn display_name(db: &DatabaseConnection, user: &UserId) -> AppResult<Option<String>> {
     Ok(directory_user::Entity::find_by_id(user.as_str().to_owned())
         .one(db)
@@ -81,7 +81,7 @@ pub async fn display_name(db: &DatabaseConnection, user: &UserId) -> AppResult<O
 }
 
 /// Display names of several users at once; users without one are absent.
-#[tracing::instrument(name = "directory.display_names", skip_all, fields(users = users.len()))]
+#[tracing::instrument(level = "debug", name = "directory.display_names", skip_all, fields(users = users.len()))]
 pub async fn display_names(db: &DatabaseConnection, users: &[UserId]) -> AppResult<HashMap<UserId, String>> {
     let rows = directory_user::Entity::find()
         .filter(directory_user::Column::Id.is_in(users.iter().map(UserId::as_str)))

@@ -50,7 +50,7 @@ fn count_expr() -> SimpleExpr {
 }
 
 /// Facet counts for `viewer` under `selection` (its unsearchable interests aside).
-#[tracing::instrument(name = "discovery.facets", skip_all)]
+#[tracing::instrument(level = "debug", name = "discovery.facets", skip_all)]
 pub async fn facets(db: &DatabaseConnection, viewer: &Viewer, selection: &Selection) -> AppResult<Facets> {
     let backend = db.get_database_backend();
     let selection = Selection {
@@ -188,7 +188,7 @@ const PER_SHARED_CATEGORY: f64 = 10.0;
 /// Other people's interests that match one of the caller's: mentors for an interest tagged
 /// WANTS_TO_LEARN / WANTS_TO_IMPROVE, learners for one tagged ABLE_TO_MENTOR / ASK_ME_ABOUT
 /// (both when tagged both), on the same topic, best first.
-#[tracing::instrument(name = "discovery.matches_for", skip_all, fields(interest = %id))]
+#[tracing::instrument(level = "debug", name = "discovery.matches_for", skip_all, fields(interest = %id))]
 pub async fn matches_for(
     db: &DatabaseConnection,
     viewer: &Viewer,

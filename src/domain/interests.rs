@@ -207,7 +207,7 @@ async fn find_visible(
 }
 
 /// The interest with `id`, or `None` when it does not exist or `viewer` may not see it.
-#[tracing::instrument(name = "interests.get", skip_all, fields(interest = %id))]
+#[tracing::instrument(level = "debug", name = "interests.get", skip_all, fields(interest = %id))]
 pub async fn get(db: &DatabaseConnection, viewer: &Viewer, id: InterestId) -> AppResult<Option<Interest>> {
     find_visible(db, viewer, id)
         .await?
@@ -216,7 +216,7 @@ pub async fn get(db: &DatabaseConnection, viewer: &Viewer, id: InterestId) -> Ap
 }
 
 /// The interests among `ids` that `viewer` may see, in one statement (federation's `_entities`).
-#[tracing::instrument(name = "interests.get_many", skip_all, fields(count = ids.len()))]
+#[tracing::instrument(level = "debug", name = "interests.get_many", skip_all, fields(count = ids.len()))]
 pub async fn get_many(
     db: &DatabaseConnection,
     viewer: &Viewer,
@@ -319,7 +319,7 @@ fn opt_to_json<T: Serialize>(value: Option<&T>) -> AppResult<Option<String>> {
 }
 
 /// Creates an interest on the caller's profile (or, for an admin, on `new.owner`'s).
-#[tracing::instrument(name = "interests.create", skip_all)]
+#[tracing::instrument(level = "debug", name = "interests.create", skip_all)]
 pub async fn create(
     db: &DatabaseConnection,
     events: &Publisher,
@@ -427,7 +427,7 @@ fn conflict() -> AppError {
 const WRITE_ATTEMPTS: usize = 5;
 
 /// Applies `changes` to the interest `id`.
-#[tracing::instrument(name = "interests.update", skip_all, fields(interest = %id))]
+#[tracing::instrument(level = "debug", name = "interests.update", skip_all, fields(interest = %id))]
 pub async fn update(
     db: &DatabaseConnection,
     events: &Publisher,
@@ -550,7 +550,7 @@ async fn apply_update(
 }
 
 /// Deletes the interest `id`; returns its id.
-#[tracing::instrument(name = "interests.delete", skip_all, fields(interest = %id))]
+#[tracing::instrument(level = "debug", name = "interests.delete", skip_all, fields(interest = %id))]
 pub async fn delete(
     db: &DatabaseConnection,
     events: &Publisher,

@@ -254,7 +254,7 @@ fn key_of(field: OrderField, m: &interest::Model) -> SortKey {
 }
 
 /// One page of the interests `viewer` may see under `selection`.
-#[tracing::instrument(name = "interests.list", skip_all)]
+#[tracing::instrument(level = "debug", name = "interests.list", skip_all)]
 pub async fn list(
     db: &DatabaseConnection,
     viewer: &Viewer,
@@ -339,7 +339,7 @@ pub async fn list(
 }
 
 /// How many interests `viewer` may see under `selection`.
-#[tracing::instrument(name = "interests.count", skip_all)]
+#[tracing::instrument(level = "debug", name = "interests.count", skip_all)]
 pub async fn count(db: &DatabaseConnection, viewer: &Viewer, selection: &Selection) -> AppResult<u64> {
     Ok(interest::Entity::find()
         .filter(selection.condition(viewer, db.get_database_backend()))
@@ -350,7 +350,7 @@ pub async fn count(db: &DatabaseConnection, viewer: &Viewer, selection: &Selecti
 /// The first page of each of `owners`' profiles under one filter and order, in one query
 /// (`ROW_NUMBER() OVER (PARTITION BY user_id …)`): what nested `User.interests` fields of many
 /// users need. Relevance order is not batched (callers fall back to [`list`]).
-#[tracing::instrument(name = "interests.first_pages", skip_all, fields(owners = owners.len()))]
+#[tracing::instrument(level = "debug", name = "interests.first_pages", skip_all, fields(owners = owners.len()))]
 pub async fn first_pages(
     db: &DatabaseConnection,
     viewer: &Viewer,
@@ -431,7 +431,7 @@ pub async fn first_pages(
 }
 
 /// How many interests of each of `owners` `viewer` may see under `filter`, in one query.
-#[tracing::instrument(name = "interests.counts_by_owner", skip_all, fields(owners = owners.len()))]
+#[tracing::instrument(level = "debug", name = "interests.counts_by_owner", skip_all, fields(owners = owners.len()))]
 pub async fn counts_by_owner(
     db: &DatabaseConnection,
     viewer: &Viewer,

@@ -50,7 +50,7 @@ fn other_than_caller(caller: &Caller, other: &UserId) -> AppResult<()> {
 }
 
 /// Marks `other` as the caller's family or contact; adding it again changes nothing.
-#[tracing::instrument(name = "relationships.add", skip_all, fields(kind = kind.as_str()))]
+#[tracing::instrument(level = "debug", name = "relationships.add", skip_all, fields(kind = kind.as_str()))]
 pub async fn add(
     db: &DatabaseConnection,
     viewer: &Viewer,
@@ -80,7 +80,7 @@ pub async fn add(
 }
 
 /// Removes a relationship; `false` when there was none (removing twice is fine).
-#[tracing::instrument(name = "relationships.remove", skip_all, fields(kind = kind.as_str()))]
+#[tracing::instrument(level = "debug", name = "relationships.remove", skip_all, fields(kind = kind.as_str()))]
 pub async fn remove(
     db: &DatabaseConnection,
     viewer: &Viewer,
@@ -99,7 +99,7 @@ pub async fn remove(
 }
 
 /// The relationships of `owner`: only the owner may read them.
-#[tracing::instrument(name = "relationships.list", skip_all)]
+#[tracing::instrument(level = "debug", name = "relationships.list", skip_all)]
 pub async fn list(db: &DatabaseConnection, viewer: &Viewer, owner: &UserId) -> AppResult<Vec<Relationship>> {
     let caller = caller_of(viewer)?;
     if caller.id != *owner {
