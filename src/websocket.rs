@@ -243,6 +243,19 @@ impl Connection {
                 .await;
             return Flow::Continue;
         }
+        // Parsed here (and reused, as over HTTP) so a syntax error has its own code.
+        let document = match self.state.documents.parse(query) {
+            Ok(document) => document,
+            Err(err) => {
+                let error = json!({
+                    "message": err.to_string(),
+                    "extensions": { "code": ErrorCode::GraphqlParseFailed.as_str() },
+                });
+                self.send(text(json!({ "type": "error", "id": id, "payload": [error] })))
+                    .await;
+                return Flow::Continue;
+            }
+        };
         let mut request = async_graphql::Request::new(query)
             .data(RequestLoaders::new(
                 self.state.db.clone(),
@@ -256,6 +269,9 @@ impl Connection {
         if let Some(variables @ Value::Object(_)) = payload.get("variables") {
             request = request.variables(Variables::from_json(variables.clone()));
         }
+        request.set_parsed_query(
+            std::sync::Arc::try_unwrap(document).unwrap_or_else(|shared| (*shared).clone()),
+        );
         let mut results = self.state.schema.execute_stream(request);
         let out = self.out.clone();
         let protocol = self.protocol;

@@ -39,7 +39,9 @@ CREATE TABLE bench.keys (
 -- 1,000,000 interests) these are user-n, the n-th sample and position 9·n.
 WITH sizes AS (
   SELECT (SELECT count(*) FROM public.interest) AS interests,
-         (SELECT count(*) FROM public.directory_user WHERE id ~ '^user-[0-9]+$') AS users
+         -- the seeded users (user-1 … user-N own the "Topic n" rows); tokens of other users
+         -- (the W6 probe's, say) may have added directory entries beyond them
+         (SELECT count(DISTINCT user_id) FROM public.interest WHERE display_name LIKE 'Topic %') AS users
 ),
 ordered AS (       -- every interest by (created_at, id), numbered
   SELECT id, user_id, created_at, row_number() OVER (ORDER BY created_at, id) AS pos

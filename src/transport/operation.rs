@@ -12,7 +12,7 @@ use crate::app::AppState;
 use crate::domain::Viewer;
 use crate::error::ErrorCode;
 use crate::graphql::loaders::RequestLoaders;
-use crate::graphql::ExecutionStarted;
+use crate::graphql::request_error_code;
 use crate::metrics;
 use crate::persisted::PersistedError;
 
@@ -117,15 +117,24 @@ fn has_code(err: &ServerError) -> bool {
 
 /// Every error leaves with a code; an execution error without one is unexpected, so its
 /// message is masked and logged.
+/// Refused before execution (validation, limits): no data and only errors without a path. Any
+/// error raised while resolving carries the path of its field.
+pub(crate) fn is_request_error(response: &async_graphql::Response) -> bool {
+    response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty())
+}
+
 pub(crate) fn errors_json(errors: Vec<ServerError>, request_error: bool) -> Value {
     let errors = errors
         .into_iter()
         .map(|mut err| {
             if !has_code(&err) {
                 if request_error {
+                    let code = request_error_code(&err.message);
                     err.extensions
                         .get_or_insert_with(Default::default)
-                        .set("code", ErrorCode::GraphqlValidationFailed.as_str());
+                        .set("code", code.as_str());
                 } else {
                     tracing::error!(error = %err.message, path = ?err.path, "uncoded error in execution");
                     err.message = "internal server error".into();
@@ -318,7 +327,6 @@ pub(super) async fn run(state: &AppState, viewer: &Viewer, prepared: Prepared) -
         document,
         ..
     } = prepared;
-    let started = ExecutionStarted::default();
     let mut request = async_graphql::Request::new(query)
         .variables(params.variables)
         .data(RequestLoaders::new(
@@ -326,8 +334,7 @@ pub(super) async fn run(state: &AppState, viewer: &Viewer, prepared: Prepared) -
             viewer.clone(),
             state.batch_window,
         ))
-        .data(viewer.clone())
-        .data(started.clone());
+        .data(viewer.clone());
     if let Some(name) = params.operation_name {
         request = request.operation_name(name);
     }
@@ -343,7 +350,7 @@ pub(super) async fn run(state: &AppState, viewer: &Viewer, prepared: Prepared) -
             request_error: true,
         };
     };
-    let request_error = !started.get();
+    let request_error = is_request_error(&response);
     let mut body = Map::new();
     if !request_error {
         body.insert(
