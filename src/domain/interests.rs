@@ -257,13 +257,21 @@ fn tag_rows(id: Uuid, tags: &[CollaborationTag]) -> Vec<interest_tag::ActiveMode
         .collect()
 }
 
-/// Rewrites the interest's (tag, category) pairs from its side tables, inside the write's
-/// transaction: one `INSERT … SELECT` over what was just stored.
-async fn write_tag_category_pairs(txn: &impl ConnectionTrait, id: Uuid, created_at: i64) -> AppResult<()> {
-    interest_tag_category::Entity::delete_many()
-        .filter(interest_tag_category::Column::InterestId.eq(id))
-        .exec(txn)
-        .await?;
+/// Writes the interest's (tag, category) pairs from its side tables, inside the write's
+/// transaction: one `INSERT … SELECT` over what was just stored, after removing the old pairs
+/// unless the interest is `new`.
+async fn write_tag_category_pairs(
+    txn: &impl ConnectionTrait,
+    id: Uuid,
+    created_at: i64,
+    new: bool,
+) -> AppResult<()> {
+    if !new {
+        interest_tag_category::Entity::delete_many()
+            .filter(interest_tag_category::Column::InterestId.eq(id))
+            .exec(txn)
+            .await?;
+    }
     let pairs = Query::select()
         .column((interest_tag::Entity, interest_tag::Column::InterestId))
         .column((interest_tag::Entity, interest_tag::Column::Tag))
@@ -368,7 +376,7 @@ pub async fn create(
         .exec_without_returning(&txn)
         .await?;
     if !tags.is_empty() && !new.categories.as_slice().is_empty() {
-        write_tag_category_pairs(&txn, id, now).await?;
+        write_tag_category_pairs(&txn, id, now, true).await?;
     }
     let change = InterestChange {
         kind: ChangeKind::Created,
@@ -534,7 +542,7 @@ async fn apply_update(
             .await?;
     }
     if tags.is_some() || matches!(changes.categories, Change::Set(_)) {
-        write_tag_category_pairs(&txn, row.id, row.created_at).await?;
+        write_tag_category_pairs(&txn, row.id, row.created_at, false).await?;
     }
     let change = InterestChange {
         kind: ChangeKind::Updated,
