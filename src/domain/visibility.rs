@@ -198,23 +198,15 @@ impl OwnerAudience {
             return true;
         }
         let is = |a: Audience| self.audience == a.as_str();
-        let in_tenants = |tenants: &[&String]| {
-            self.owner_tenant_id
-                .as_ref()
-                .is_some_and(|owner| tenants.contains(&owner))
-        };
+        let owner_tenant = self.owner_tenant_id.as_deref();
+        let same_organization = owner_tenant.is_some() && caller.tenant_id.as_deref() == owner_tenant;
+        let federated = same_organization
+            || (caller.tenant_id.is_some()
+                && owner_tenant.is_some_and(|o| caller.federated_tenant_ids.iter().any(|t| t == o)));
         (is(Audience::Family) && self.family.contains(caller.id.as_str()))
             || (is(Audience::Contacts) && self.contacts.contains(caller.id.as_str()))
             || (is(Audience::GroupMembers) && caller.groups.iter().any(|g| self.groups.contains(g)))
-            || (is(Audience::Organization) && in_tenants(&caller.tenant_id.iter().collect::<Vec<_>>()))
-            || (is(Audience::FederatedOrganizations)
-                && caller.tenant_id.is_some()
-                && in_tenants(
-                    &caller
-                        .tenant_id
-                        .iter()
-                        .chain(caller.federated_tenant_ids.iter())
-                        .collect::<Vec<_>>(),
-                ))
+            || (is(Audience::Organization) && same_organization)
+            || (is(Audience::FederatedOrganizations) && federated)
     }
 }

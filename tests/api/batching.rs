@@ -13,27 +13,11 @@ api_tests!(
     many_profiles_in_one_query_cost_the_same_as_two,
 );
 
-async fn statements(app: &TestApp) -> u64 {
-    let text = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix("interest_gateway_db_statements_total "))
-        .and_then(|n| n.trim().parse().ok())
-        .expect("the statement counter")
-}
-
 /// Statements one request costs, and its response.
 async fn cost(app: &TestApp, token: &str, query: &str) -> (u64, Value) {
-    let before = statements(app).await;
+    let before = app.statements().await;
     let response = app.graphql(query, json!({}), Some(token)).await.ok();
-    (statements(app).await - before, response.body)
+    (app.statements().await - before, response.body)
 }
 
 async fn seed(app: &TestApp, people: usize) {

@@ -168,22 +168,6 @@ async fn a_user_entity_shows_only_the_interests_the_caller_may_see(db: TestDatab
     assert_eq!(total(&own.body), 2);
 }
 
-async fn statements(app: &TestApp) -> u64 {
-    let text = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix("interest_gateway_db_statements_total "))
-        .and_then(|n| n.trim().parse().ok())
-        .expect("the statement counter")
-}
-
 async fn many_interest_representations_cost_one_statement(db: TestDatabase) {
     // A window wide enough that a busy test machine never splits the batch.
     let app = spawn_app_with(&db, |s| s.batch_window = Duration::from_millis(100)).await;
@@ -205,12 +189,12 @@ async fn many_interest_representations_cost_one_statement(db: TestDatabase) {
     let mut costs = Vec::new();
     for n in [1, 12] {
         let representations: Vec<Value> = ids[..n].iter().map(|id| interest(id)).collect();
-        let before = statements(&app).await;
+        let before = app.statements().await;
         let response = app
             .graphql(query, json!({ "r": representations }), Some(&reader))
             .await
             .ok();
-        costs.push(statements(&app).await - before);
+        costs.push(app.statements().await - before);
         let names: Vec<_> = response.body["data"]["_entities"]
             .as_array()
             .unwrap()

@@ -352,6 +352,23 @@ impl TestApp {
     }
 
     /// A token for a plain user id.
+    /// SQL statements this process has sent so far (`interest_gateway_db_statements_total`).
+    pub async fn statements(&self) -> u64 {
+        let text = self
+            .client
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix("interest_gateway_db_statements_total "))
+            .and_then(|n| n.trim().parse().ok())
+            .expect("the statement counter")
+    }
+
     pub fn token_for(&self, sub: &str) -> String {
         self.token(User::new(sub).named(&format!("{sub} name")).tenant("contoso"))
     }
