@@ -1,6 +1,6 @@
 //! Fan-out across instances on PostgreSQL: every instance LISTENs on one channel, and every
 //! write NOTIFYs it inside its transaction (see `domain::events::Publisher`). Payloads are ids
-//! and two short fields, far below PostgreSQL's 8,000-byte limit.
+//! and three short fields, far below PostgreSQL's 8,000-byte limit.
 
 use std::time::Duration;
 

@@ -247,10 +247,7 @@ impl Connection {
         let document = match self.state.documents.parse(query) {
             Ok(document) => document,
             Err(err) => {
-                let error = json!({
-                    "message": err.to_string(),
-                    "extensions": { "code": ErrorCode::GraphqlParseFailed.as_str() },
-                });
+                let error = transport::error_json(&err.to_string(), ErrorCode::GraphqlParseFailed, None);
                 self.send(text(json!({ "type": "error", "id": id, "payload": [error] })))
                     .await;
                 return Flow::Continue;
@@ -269,9 +266,7 @@ impl Connection {
         if let Some(variables @ Value::Object(_)) = payload.get("variables") {
             request = request.variables(Variables::from_json(variables.clone()));
         }
-        request.set_parsed_query(
-            std::sync::Arc::try_unwrap(document).unwrap_or_else(|shared| (*shared).clone()),
-        );
+        request.set_parsed_query(transport::documents::owned(document));
         let mut results = self.state.schema.execute_stream(request);
         let out = self.out.clone();
         let protocol = self.protocol;

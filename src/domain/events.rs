@@ -8,7 +8,7 @@
 //! change, `DELETED` when it could see it before and now cannot (deleted, or out of sight).
 //! A write reaching a thousand subscribers costs a few statements, not a thousand.
 //!
-//! Changes travel as ids and two short fields, never rows: within one process over a
+//! Changes travel as ids and three short fields, never rows: within one process over a
 //! broadcast channel; across processes on PostgreSQL through `NOTIFY` (see `crate::fanout`).
 
 use std::sync::Arc;

@@ -42,6 +42,12 @@ impl DocumentCache {
     }
 }
 
+/// The document itself, for `async_graphql::Request::set_parsed_query`: moved out when nothing
+/// else holds it, cloned from the cache otherwise.
+pub fn owned(document: Arc<ExecutableDocument>) -> ExecutableDocument {
+    Arc::try_unwrap(document).unwrap_or_else(|shared| (*shared).clone())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -29,11 +29,11 @@ use crate::app::AppState;
 use crate::domain::Viewer;
 use crate::error::ErrorCode;
 use media::{get_is_preflighted, is_json_content_type, negotiate, wants_html, Media};
-pub(crate) use operation::errors_json;
 use operation::{
-    document_limits, error_json, execute_post, observe, params_from_json, params_from_query_string, prepare,
-    run, BadParams, Outcome,
+    document_limits, execute_post, observe, params_from_json, params_from_query_string, prepare, run,
+    BadParams, Outcome,
 };
+pub(crate) use operation::{error_json, errors_json};
 
 fn json_response(status: StatusCode, media: Media, body: &Value) -> Response {
     let mut response = (status, body.to_string()).into_response();

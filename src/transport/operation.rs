@@ -16,7 +16,7 @@ use crate::graphql::request_error_code;
 use crate::metrics;
 use crate::persisted::PersistedError;
 
-pub(super) fn error_json(message: &str, code: ErrorCode, field: Option<&str>) -> Value {
+pub(crate) fn error_json(message: &str, code: ErrorCode, field: Option<&str>) -> Value {
     let mut extensions = Map::new();
     extensions.insert("code".into(), json!(code.as_str()));
     if let Some(field) = field {
@@ -119,7 +119,7 @@ fn has_code(err: &ServerError) -> bool {
 /// message is masked and logged.
 /// Refused before execution (validation, limits): no data and only errors without a path. Any
 /// error raised while resolving carries the path of its field.
-pub(crate) fn is_request_error(response: &async_graphql::Response) -> bool {
+fn is_request_error(response: &async_graphql::Response) -> bool {
     response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty())
@@ -338,7 +338,7 @@ pub(super) async fn run(state: &AppState, viewer: &Viewer, prepared: Prepared) -
     if let Some(name) = params.operation_name {
         request = request.operation_name(name);
     }
-    request.set_parsed_query(Arc::try_unwrap(document).unwrap_or_else(|shared| (*shared).clone()));
+    request.set_parsed_query(super::documents::owned(document));
     let Ok(response) = tokio::time::timeout(state.request_timeout, state.schema.execute(request)).await
     else {
         return Outcome {
