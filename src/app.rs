@@ -37,6 +37,8 @@ pub struct AppState {
     pub federation: Arc<Federation>,
     /// This process's change channel.
     pub bus: EventBus,
+    /// Where writes outside GraphQL (the `/beta` REST surface) publish their changes.
+    pub publisher: Publisher,
     pub directory: Arc<Directory>,
     pub max_batch_size: usize,
     /// `Bearer <token>` of the demo user, in development mode only.
@@ -147,7 +149,7 @@ impl Application {
         let state = AppState {
             schema: graphql::build_schema(
                 db.clone(),
-                publisher,
+                publisher.clone(),
                 bus.clone(),
                 Limits {
                     max_depth: settings.max_depth,
@@ -157,6 +159,7 @@ impl Application {
                 },
             ),
             bus,
+            publisher,
             db,
             auth: Arc::new(auth),
             federation: Arc::new(settings.federated_organizations.clone().unwrap_or_default()),
@@ -244,17 +247,31 @@ fn cors(origins: &[String]) -> anyhow::Result<Option<CorsLayer>> {
     Ok(Some(
         CorsLayer::new()
             .allow_origin(AllowOrigin::list(origins))
-            .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+            .allow_methods([
+                Method::GET,
+                Method::POST,
+                Method::PATCH,
+                Method::DELETE,
+                Method::OPTIONS,
+            ])
             .allow_headers([
                 header::CONTENT_TYPE,
                 header::AUTHORIZATION,
                 header::ACCEPT,
+                header::IF_MATCH,
+                HeaderName::from_static("client-request-id"),
                 HeaderName::from_static("apollo-require-preflight"),
                 HeaderName::from_static("x-apollo-operation-name"),
                 HeaderName::from_static("apollographql-client-name"),
                 HeaderName::from_static("apollographql-client-version"),
             ])
-            .expose_headers([HeaderName::from_static("x-request-id")])
+            .expose_headers([
+                HeaderName::from_static("x-request-id"),
+                HeaderName::from_static("request-id"),
+                HeaderName::from_static("client-request-id"),
+                header::ETAG,
+                header::LOCATION,
+            ])
             .max_age(std::time::Duration::from_secs(3600)),
     ))
 }
@@ -271,6 +288,7 @@ pub fn router(state: AppState, max_body_bytes: usize, cors: Option<CorsLayer>) -
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .nest("/beta", crate::msgraph::router())
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(CatchPanicLayer::new())
         .layer(PropagateRequestIdLayer::x_request_id())

@@ -31,6 +31,34 @@ pub enum Command {
     Schema,
     /// Mint an HS256 token with the configured secret, for development and scripts.
     Token(TokenArgs),
+    /// Write interests as NDJSON, one Microsoft Graph personInterest a line.
+    Export(ExportArgs),
+    /// Read interests from NDJSON, a JSON array or Graph list pages (idempotent by id).
+    Import(ImportArgs),
+}
+
+/// What `export` writes.
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// Only this user's interests (default: everyone's).
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Write to this file (default: standard output).
+    #[arg(long)]
+    pub out: Option<std::path::PathBuf>,
+}
+
+/// What `import` reads.
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// The file (`-`: standard input).
+    pub file: std::path::PathBuf,
+    /// Put every record on this user's profile (default: each record's `userId`).
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Records stored per transaction.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub batch_size: u32,
 }
 
 /// What `migrate` does.

@@ -79,6 +79,15 @@ impl AppError {
         Self::Internal(cause.into())
     }
 
+    /// For command-line tools, run by the operator: the cause itself for internal errors,
+    /// the message otherwise.
+    pub fn into_anyhow(self) -> anyhow::Error {
+        match self {
+            Self::Internal(cause) => cause,
+            other => anyhow::anyhow!(other.message()),
+        }
+    }
+
     /// The message a client sees; never internal details.
     pub fn message(&self) -> String {
         match self {

@@ -21,10 +21,14 @@ pub mod graphiql;
 pub mod graphql;
 /// Prometheus metrics.
 pub mod metrics;
+/// Microsoft Graph compatibility: the `/beta` REST surface and its JSON representation.
+pub mod msgraph;
 /// Automatic persisted queries.
 pub mod persisted;
 /// Logging.
 pub mod telemetry;
+/// Import and export in Microsoft Graph's JSON representation.
+pub mod transfer;
 /// GraphQL over HTTP.
 pub mod transport;
 /// GraphQL over WebSocket (graphql-transport-ws and graphql-ws).

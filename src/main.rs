@@ -5,7 +5,9 @@ use std::process::ExitCode;
 use clap::Parser;
 use interest_gateway::app::Application;
 use interest_gateway::auth::{Authenticator, Claims};
-use interest_gateway::config::{Cli, Command, MigrateAction, Settings, TokenArgs};
+use interest_gateway::config::{Cli, Command, ExportArgs, ImportArgs, MigrateAction, Settings, TokenArgs};
+use interest_gateway::domain::values::UserId;
+use interest_gateway::transfer::{export, import};
 use interest_gateway::{db, graphql, telemetry};
 use migration::{Migrator, MigratorTrait};
 
@@ -34,7 +36,45 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token(args) => token(&cli.settings, args),
+        Command::Export(args) => export_interests(&cli.settings, args).await,
+        Command::Import(args) => import_interests(&cli.settings, args).await,
     }
+}
+
+/// A migrated database for a command that works on it directly.
+async fn database(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    let conn = db::connect(&settings.database_url, 2, settings.database_acquire_timeout).await?;
+    db::migrate(&conn).await?;
+    Ok(conn)
+}
+
+fn user_id(raw: Option<String>) -> anyhow::Result<Option<UserId>> {
+    raw.map(|id| UserId::parse("--user", &id).map_err(|e| anyhow::anyhow!("--user: {}", e.message())))
+        .transpose()
+}
+
+async fn export_interests(settings: &Settings, args: ExportArgs) -> anyhow::Result<()> {
+    let user = user_id(args.user)?;
+    let conn = database(settings).await?;
+    export::export(&conn, user.as_ref(), args.out.as_deref()).await?;
+    Ok(())
+}
+
+async fn import_interests(settings: &Settings, args: ImportArgs) -> anyhow::Result<()> {
+    let options = import::ImportOptions {
+        file: args.file,
+        user: user_id(args.user)?,
+        batch_size: args.batch_size as usize,
+    };
+    let conn = database(settings).await?;
+    let report = import::import(&conn, &options, &mut std::io::stderr()).await?;
+    if report.refused > 0 {
+        anyhow::bail!(
+            "{} records were refused (their lines are listed above); the others were imported",
+            report.refused
+        );
+    }
+    Ok(())
 }
 
 async fn serve(settings: &Settings) -> anyhow::Result<()> {

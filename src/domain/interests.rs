@@ -112,7 +112,7 @@ fn opt_json<T: for<'de> Deserialize<'de>>(column: &str, text: Option<&str>) -> A
     text.map(|t| from_json(column, t)).transpose()
 }
 
-fn to_json<T: Serialize>(value: &T) -> AppResult<String> {
+pub(super) fn to_json<T: Serialize>(value: &T) -> AppResult<String> {
     serde_json::to_string(value).map_err(AppError::internal)
 }
 
@@ -235,7 +235,7 @@ pub async fn get_many(
         .collect()
 }
 
-fn category_rows(id: Uuid, categories: &Categories) -> Vec<interest_category::ActiveModel> {
+pub(super) fn category_rows(id: Uuid, categories: &Categories) -> Vec<interest_category::ActiveModel> {
     categories
         .keys()
         .into_iter()
@@ -248,7 +248,7 @@ fn category_rows(id: Uuid, categories: &Categories) -> Vec<interest_category::Ac
         .collect()
 }
 
-fn tag_rows(id: Uuid, tags: &[CollaborationTag]) -> Vec<interest_tag::ActiveModel> {
+pub(super) fn tag_rows(id: Uuid, tags: &[CollaborationTag]) -> Vec<interest_tag::ActiveModel> {
     tags.iter()
         .map(|t| interest_tag::ActiveModel {
             interest_id: Set(id),
@@ -257,18 +257,17 @@ fn tag_rows(id: Uuid, tags: &[CollaborationTag]) -> Vec<interest_tag::ActiveMode
         .collect()
 }
 
-/// Writes the interest's (tag, category) pairs from its side tables, inside the write's
-/// transaction: one `INSERT … SELECT` over what was just stored, after removing the old pairs
-/// unless the interest is `new`.
-async fn write_tag_category_pairs(
+/// Writes the (tag, category) pairs of the interests `ids` from their side tables, inside the
+/// write's transaction: one `INSERT … SELECT` over what was just stored, after removing the old
+/// pairs unless the interests are `new`.
+pub(super) async fn write_tag_category_pairs(
     txn: &impl ConnectionTrait,
-    id: Uuid,
-    created_at: i64,
+    ids: &[Uuid],
     new: bool,
 ) -> AppResult<()> {
     if !new {
         interest_tag_category::Entity::delete_many()
-            .filter(interest_tag_category::Column::InterestId.eq(id))
+            .filter(interest_tag_category::Column::InterestId.is_in(ids.iter().copied()))
             .exec(txn)
             .await?;
     }
@@ -276,14 +275,21 @@ async fn write_tag_category_pairs(
         .column((interest_tag::Entity, interest_tag::Column::InterestId))
         .column((interest_tag::Entity, interest_tag::Column::Tag))
         .column((interest_category::Entity, interest_category::Column::CategoryKey))
-        .expr(Expr::val(created_at))
+        .column((interest::Entity, interest::Column::CreatedAt))
         .from(interest_tag::Entity)
         .inner_join(
             interest_category::Entity,
             Expr::col((interest_category::Entity, interest_category::Column::InterestId))
                 .equals((interest_tag::Entity, interest_tag::Column::InterestId)),
         )
-        .and_where(Expr::col((interest_tag::Entity, interest_tag::Column::InterestId)).eq(id))
+        .inner_join(
+            interest::Entity,
+            Expr::col((interest::Entity, interest::Column::Id))
+                .equals((interest_tag::Entity, interest_tag::Column::InterestId)),
+        )
+        .and_where(
+            Expr::col((interest_tag::Entity, interest_tag::Column::InterestId)).is_in(ids.iter().copied()),
+        )
         .to_owned();
     let insert = Query::insert()
         .into_table(interest_tag_category::Entity)
@@ -318,12 +324,53 @@ async fn owner_tenant(
         .flatten())
 }
 
-fn tags_json(tags: &[CollaborationTag]) -> AppResult<String> {
+pub(super) fn tags_json(tags: &[CollaborationTag]) -> AppResult<String> {
     to_json(&tags.iter().map(|t| t.as_str()).collect::<Vec<_>>())
 }
 
-fn opt_to_json<T: Serialize>(value: Option<&T>) -> AppResult<Option<String>> {
+pub(super) fn opt_to_json<T: Serialize>(value: Option<&T>) -> AppResult<Option<String>> {
     value.map(to_json).transpose()
+}
+
+/// When and by whom a new row was written, and its version.
+pub(super) struct Written {
+    pub created_at: i64,
+    pub created_by: Option<String>,
+    pub modified_at: i64,
+    pub modified_by: Option<String>,
+    pub version: i64,
+}
+
+/// The stored row of `new` on `owner`'s profile; `tags` are its deduplicated tags.
+pub(super) fn new_row(
+    id: Uuid,
+    owner: &UserId,
+    new: &NewInterest,
+    tags: &[CollaborationTag],
+    written: Written,
+    owner_tenant_id: Option<String>,
+) -> AppResult<interest::Model> {
+    Ok(interest::Model {
+        id,
+        user_id: owner.as_str().to_owned(),
+        display_name: new.display_name.as_str().to_owned(),
+        display_name_key: new.display_name.key(),
+        description: new.description.clone().map(Description::into_string),
+        web_url: new.web_url.clone().map(HttpUrl::into_string),
+        thumbnail_url: new.thumbnail_url.clone().map(HttpUrl::into_string),
+        is_searchable: new.is_searchable,
+        categories: to_json(&new.categories.as_slice())?,
+        collaboration_tags: tags_json(tags)?,
+        allowed_audiences: new.allowed_audiences.as_str().to_owned(),
+        inference: opt_to_json(new.inference.as_ref())?,
+        source: opt_to_json(new.source.as_ref())?,
+        created_by: written.created_by,
+        last_modified_by: written.modified_by,
+        created_at: written.created_at,
+        modified_at: written.modified_at,
+        version: written.version,
+        owner_tenant_id,
+    })
 }
 
 /// Creates an interest on the caller's profile (or, for an admin, on `new.owner`'s).
@@ -346,27 +393,20 @@ pub async fn create(
     let by = Some(to_json(&IdentitySet::of(caller))?);
     let tags = CollaborationTag::dedup(&new.collaboration_tags);
     let txn = db.begin().await?;
-    let model = interest::Model {
+    let model = new_row(
         id,
-        user_id: owner.as_str().to_owned(),
-        display_name: new.display_name.as_str().to_owned(),
-        display_name_key: new.display_name.key(),
-        description: new.description.map(Description::into_string),
-        web_url: new.web_url.map(HttpUrl::into_string),
-        thumbnail_url: new.thumbnail_url.map(HttpUrl::into_string),
-        is_searchable: new.is_searchable,
-        categories: to_json(&new.categories.as_slice())?,
-        collaboration_tags: tags_json(&tags)?,
-        allowed_audiences: new.allowed_audiences.as_str().to_owned(),
-        inference: opt_to_json(new.inference.as_ref())?,
-        source: opt_to_json(new.source.as_ref())?,
-        created_by: by.clone(),
-        last_modified_by: by,
-        created_at: now,
-        modified_at: now,
-        version: 1,
-        owner_tenant_id: owner_tenant(&txn, caller, &owner).await?,
-    };
+        &owner,
+        &new,
+        &tags,
+        Written {
+            created_at: now,
+            created_by: by.clone(),
+            modified_at: now,
+            modified_by: by,
+            version: 1,
+        },
+        owner_tenant(&txn, caller, &owner).await?,
+    )?;
     let row: interest::ActiveModel = model.clone().into();
     interest::Entity::insert(row).exec_without_returning(&txn).await?;
     interest_category::Entity::insert_many(category_rows(id, &new.categories))
@@ -376,7 +416,7 @@ pub async fn create(
         .exec_without_returning(&txn)
         .await?;
     if !tags.is_empty() && !new.categories.as_slice().is_empty() {
-        write_tag_category_pairs(&txn, id, now, true).await?;
+        write_tag_category_pairs(&txn, &[id], true).await?;
     }
     let change = InterestChange {
         kind: ChangeKind::Created,
@@ -542,7 +582,7 @@ async fn apply_update(
             .await?;
     }
     if tags.is_some() || matches!(changes.categories, Change::Set(_)) {
-        write_tag_category_pairs(&txn, row.id, row.created_at, false).await?;
+        write_tag_category_pairs(&txn, &[row.id], false).await?;
     }
     let change = InterestChange {
         kind: ChangeKind::Updated,

@@ -45,6 +45,125 @@ pub struct Selection {
     /// Discovery (facets, matches): leave out other people's unsearchable interests, as a
     /// search does.
     pub searchable_only: bool,
+    /// A boolean combination of conditions (Microsoft Graph's `$filter`), on top of `filter`.
+    pub expression: Option<FilterExpr>,
+}
+
+/// A time column a [`FilterExpr`] compares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeField {
+    Created,
+    LastModified,
+}
+
+/// A comparison of a [`FilterExpr`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Comparison {
+    Eq,
+    Ne,
+    Gt,
+    Ge,
+    Lt,
+    Le,
+}
+
+/// Conditions joined by and, or and not: what Microsoft Graph's `$filter` says, validated.
+/// Each leaf is the same SQL term as the [`InterestFilter`] field it corresponds to.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FilterExpr {
+    And(Box<FilterExpr>, Box<FilterExpr>),
+    Or(Box<FilterExpr>, Box<FilterExpr>),
+    Not(Box<FilterExpr>),
+    /// The display name equals (`equal`) or differs from this text, exactly.
+    DisplayName {
+        equal: bool,
+        value: String,
+    },
+    /// The audience is (`equal`) or is not this one.
+    Audience {
+        equal: bool,
+        value: Audience,
+    },
+    /// A time compared with an instant.
+    Time {
+        field: TimeField,
+        comparison: Comparison,
+        at: DateTime<Utc>,
+    },
+    /// Has any of these category keys (lower-cased).
+    CategoryKeys(Vec<String>),
+    /// Has any of these tags.
+    Tags(Vec<CollaborationTag>),
+}
+
+impl FilterExpr {
+    fn condition(&self) -> Condition {
+        match self {
+            Self::And(a, b) => Condition::all().add(a.condition()).add(b.condition()),
+            Self::Or(a, b) => Condition::any().add(a.condition()).add(b.condition()),
+            Self::Not(a) => a.condition().not(),
+            Self::DisplayName { equal, value } => {
+                let column = interest::Column::DisplayName;
+                Condition::all().add(if *equal {
+                    column.eq(value.as_str())
+                } else {
+                    column.ne(value.as_str())
+                })
+            }
+            Self::Audience { equal, value } => {
+                let term = audiences_term(std::slice::from_ref(value));
+                Condition::all().add(if *equal { term } else { term.not() })
+            }
+            Self::Time {
+                field,
+                comparison,
+                at,
+            } => {
+                let column = match field {
+                    TimeField::Created => interest::Column::CreatedAt,
+                    TimeField::LastModified => interest::Column::ModifiedAt,
+                };
+                let micros = at.timestamp_micros();
+                Condition::all().add(match comparison {
+                    Comparison::Eq => column.eq(micros),
+                    Comparison::Ne => column.ne(micros),
+                    Comparison::Gt => column.gt(micros),
+                    Comparison::Ge => column.gte(micros),
+                    Comparison::Lt => column.lt(micros),
+                    Comparison::Le => column.lte(micros),
+                })
+            }
+            Self::CategoryKeys(keys) => Condition::all().add(categories_term(keys)),
+            Self::Tags(tags) => Condition::all().add(tags_term(tags)),
+        }
+    }
+}
+
+/// Has any of the category `keys`.
+fn categories_term(keys: &[String]) -> SimpleExpr {
+    interest::Column::Id.in_subquery(
+        Query::select()
+            .column(interest_category::Column::InterestId)
+            .from(interest_category::Entity)
+            .and_where(interest_category::Column::CategoryKey.is_in(keys.iter().cloned()))
+            .to_owned(),
+    )
+}
+
+/// Has any of `tags`.
+fn tags_term(tags: &[CollaborationTag]) -> SimpleExpr {
+    interest::Column::Id.in_subquery(
+        Query::select()
+            .column(interest_tag::Column::InterestId)
+            .from(interest_tag::Entity)
+            .and_where(interest_tag::Column::Tag.is_in(tags.iter().map(|t| t.as_str())))
+            .to_owned(),
+    )
+}
+
+/// The audience is one of `audiences`.
+fn audiences_term(audiences: &[Audience]) -> SimpleExpr {
+    interest::Column::AllowedAudiences.is_in(audiences.iter().map(|a| a.as_str()))
 }
 
 impl Selection {
@@ -93,29 +212,16 @@ impl Selection {
                 .add(interest_tag_category::Column::CategoryKey.eq(key));
         }
         if let Some(keys) = f.category_keys.as_ref().filter(|_| !pair_joined) {
-            cond = cond.add(
-                interest::Column::Id.in_subquery(
-                    Query::select()
-                        .column(interest_category::Column::InterestId)
-                        .from(interest_category::Entity)
-                        .and_where(interest_category::Column::CategoryKey.is_in(keys.iter().cloned()))
-                        .to_owned(),
-                ),
-            );
+            cond = cond.add(categories_term(keys));
         }
         if let Some(tags) = f.collaboration_tags.as_ref().filter(|_| !pair_joined) {
-            cond = cond.add(
-                interest::Column::Id.in_subquery(
-                    Query::select()
-                        .column(interest_tag::Column::InterestId)
-                        .from(interest_tag::Entity)
-                        .and_where(interest_tag::Column::Tag.is_in(tags.iter().map(|t| t.as_str())))
-                        .to_owned(),
-                ),
-            );
+            cond = cond.add(tags_term(tags));
         }
         if let Some(audiences) = &f.allowed_audiences {
-            cond = cond.add(interest::Column::AllowedAudiences.is_in(audiences.iter().map(|a| a.as_str())));
+            cond = cond.add(audiences_term(audiences));
+        }
+        if let Some(expression) = &self.expression {
+            cond = cond.add(expression.condition());
         }
         let times = [
             (f.created_after, interest::Column::CreatedAt, true),
@@ -296,6 +402,7 @@ pub async fn list(
         .filter(cond)
         .order_by(key.clone(), sql_order.clone())
         .order_by(interest::Column::Id, sql_order)
+        .offset((page.skip > 0).then_some(page.skip))
         .limit(size + 1);
     let mut rows: Vec<Keyed> = if order.field == OrderField::Relevance {
         query
@@ -364,6 +471,7 @@ pub async fn first_pages(
         filter: filter.clone(),
         owner: None,
         searchable_only: false,
+        expression: None,
     };
     let column = match order.field {
         OrderField::LastModifiedDateTime => interest::Column::ModifiedAt,
@@ -442,6 +550,7 @@ pub async fn counts_by_owner(
         filter: filter.clone(),
         owner: None,
         searchable_only: false,
+        expression: None,
     };
     let counted: Vec<(String, i64)> = interest::Entity::find()
         .select_only()

@@ -1,6 +1,7 @@
 //! Every rule of the service, free of HTTP and GraphQL: who the caller is, which values are
 //! valid, who may see what, and how interests are created, changed, listed and deleted.
 
+pub mod bulk;
 pub mod directory;
 pub mod discovery;
 pub mod events;

@@ -137,6 +137,8 @@ pub struct PageRequest {
     pub take: Take,
     pub after: Option<Cursor>,
     pub before: Option<Cursor>,
+    /// Rows passed over before the page (Microsoft Graph's `$skip`; GraphQL pages never skip).
+    pub skip: u64,
 }
 
 impl PageRequest {
@@ -161,7 +163,12 @@ impl PageRequest {
         let before = before
             .map(|raw| Cursor::decode("before", raw, order))
             .transpose()?;
-        Ok(Self { take, after, before })
+        Ok(Self {
+            take,
+            after,
+            before,
+            skip: 0,
+        })
     }
 }
 

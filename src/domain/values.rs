@@ -279,6 +279,36 @@ impl Audience {
             .unwrap_or(Self::UnknownFutureValue)
     }
 
+    /// Microsoft Graph's spelling (`groupMembers`).
+    pub fn graph_name(self) -> &'static str {
+        match self {
+            Self::Me => "me",
+            Self::Family => "family",
+            Self::Contacts => "contacts",
+            Self::GroupMembers => "groupMembers",
+            Self::Organization => "organization",
+            Self::FederatedOrganizations => "federatedOrganizations",
+            Self::Everyone => "everyone",
+            Self::UnknownFutureValue => "unknownFutureValue",
+        }
+    }
+
+    /// Reads Microsoft Graph's spelling, ignoring ASCII case as Graph does.
+    pub fn from_graph_name(field: &str, raw: &str) -> AppResult<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|a| a.graph_name().eq_ignore_ascii_case(raw))
+            .ok_or_else(|| {
+                bad(
+                    field,
+                    format!(
+                        "allowedAudiences is one of {}",
+                        Self::ALL.map(Self::graph_name).join(", ")
+                    ),
+                )
+            })
+    }
+
     /// An audience a caller may set: `UNKNOWN_FUTURE_VALUE` is refused.
     pub fn parse_input(field: &str, audience: Self) -> AppResult<Self> {
         if audience == Self::UnknownFutureValue {
@@ -316,6 +346,32 @@ impl CollaborationTag {
 
     pub fn from_stored(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
+    /// Microsoft Graph's spelling (`ableToMentor`).
+    pub fn graph_name(self) -> &'static str {
+        match self {
+            Self::AskMeAbout => "askMeAbout",
+            Self::AbleToMentor => "ableToMentor",
+            Self::WantsToLearn => "wantsToLearn",
+            Self::WantsToImprove => "wantsToImprove",
+        }
+    }
+
+    /// Reads Microsoft Graph's spelling, ignoring ASCII case as Graph does.
+    pub fn from_graph_name(field: &str, raw: &str) -> AppResult<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|t| t.graph_name().eq_ignore_ascii_case(raw))
+            .ok_or_else(|| {
+                bad(
+                    field,
+                    format!(
+                        "a collaboration tag is one of {}",
+                        Self::ALL.map(Self::graph_name).join(", ")
+                    ),
+                )
+            })
     }
 
     /// Duplicates merged, first occurrence's position kept.

@@ -109,6 +109,7 @@ impl DiscoveryQuery {
             filter,
             owner: None,
             searchable_only: true,
+            expression: None,
         };
         Ok(discovery::facets(ctx.db()?, ctx.viewer()?, &selection)
             .await?

@@ -408,6 +408,7 @@ impl PersonInterestConnection {
                     filter,
                     owner,
                     searchable_only: false,
+                    expression: None,
                 },
                 order,
                 page,
