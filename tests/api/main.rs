@@ -7,6 +7,7 @@ mod cli;
 mod discovery;
 mod faults;
 mod federation;
+mod graph_rest;
 mod helpers;
 mod http;
 mod interests;
@@ -37,6 +38,7 @@ fn main() -> std::process::ExitCode {
             ("jwks", jwks::tests()),
             ("observability", observability::tests()),
             ("federation", federation::tests()),
+            ("graph_rest", graph_rest::tests()),
         ],
         schema::tests().into_iter().chain(faults::tests()).collect(),
     )
