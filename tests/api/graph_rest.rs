@@ -211,7 +211,7 @@ async fn create_get_patch_and_delete_in_graphs_shape(db: TestDatabase) {
 
     let listed = call(&app, Method::GET, MINE, Some(&alice), None, &[]).await;
     assert_eq!(listed.status, 200);
-    assert_eq!(listed.ids(), [id.clone()]);
+    assert_eq!(listed.ids(), std::slice::from_ref(&id));
     assert!(listed.body["@odata.context"]
         .as_str()
         .unwrap()
