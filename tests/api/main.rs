@@ -18,6 +18,7 @@ mod pagination;
 mod schema;
 mod search;
 mod subscriptions;
+mod transfer;
 mod validation;
 
 fn main() -> std::process::ExitCode {
@@ -39,6 +40,7 @@ fn main() -> std::process::ExitCode {
             ("observability", observability::tests()),
             ("federation", federation::tests()),
             ("graph_rest", graph_rest::tests()),
+            ("transfer", transfer::tests()),
         ],
         schema::tests().into_iter().chain(faults::tests()).collect(),
     )
