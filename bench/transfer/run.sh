@@ -2,6 +2,7 @@
 # Import and export of N interests (default 1,000,000) on SQLite and on PostgreSQL, by the
 # release binary: wall time and peak RSS of each step (GNU time), written to stdout.
 #   bench/transfer/run.sh [N] [sqlite|postgres|both]
+# BENCH_PROFILE=debug uses the debug build (the smoke run of .ci/run: N=2000).
 # Uses bench/out-transfer/ for the files and the PostgreSQL database ig_transfer (recreated).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -9,8 +10,13 @@ n=${1:-1000000} which=${2:-both}
 out=bench/out-transfer
 mkdir -p "$out"
 target=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
-cargo build --release --quiet --bin interest-gateway
-bin="$target/release/interest-gateway"
+if [ "${BENCH_PROFILE:-release}" = debug ]; then
+  cargo build --quiet --bin interest-gateway
+  bin="$target/debug/interest-gateway"
+else
+  cargo build --release --quiet --bin interest-gateway
+  bin="$target/release/interest-gateway"
+fi
 input="$out/interests-$n.ndjson"
 if [ ! -s "$input" ]; then
   echo "generating $n records into $input"
@@ -31,7 +37,10 @@ run_on() { # name url
   measure "$name import (empty database)" "$bin" --database-url "$url" import "$input"
   measure "$name import again (replaces)" "$bin" --database-url "$url" import "$input"
   measure "$name export" "$bin" --database-url "$url" export --out "$out/export-$name.ndjson"
-  echo "$name export: $(wc -l <"$out/export-$name.ndjson") lines"
+  local exported
+  exported=$(wc -l <"$out/export-$name.ndjson")
+  echo "$name export: $exported lines"
+  [ "$exported" -eq "$n" ] || { echo "expected $n exported lines" >&2; return 1; }
 }
 
 if [ "$which" = sqlite ] || [ "$which" = both ]; then

@@ -100,7 +100,7 @@ impl SearchTerms {
                 [query],
             ),
             _ => Expr::cust_with_values(
-                r#""interest"."id" IN (SELECT interest_id FROM interest_fts WHERE interest_fts MATCH ?)"#,
+                r#""interest"."id" IN (SELECT interest_id FROM interest_search_key WHERE search_key IN (SELECT rowid FROM interest_fts WHERE interest_fts MATCH ?))"#,
                 [query],
             ),
         }
@@ -121,7 +121,7 @@ impl SearchTerms {
                 [query],
             ),
             _ => Expr::cust_with_values(
-                r#"coalesce((SELECT -bm25(interest_fts) FROM interest_fts WHERE interest_fts MATCH ? AND interest_fts.interest_id = "interest"."id"), 0.0)"#,
+                r#"coalesce((SELECT -bm25(interest_fts) FROM interest_fts WHERE interest_fts MATCH ? AND interest_fts.rowid = (SELECT search_key FROM interest_search_key WHERE interest_id = "interest"."id")), 0.0)"#,
                 [query],
             ),
         }
