@@ -37,6 +37,43 @@ pub async fn connect(
         .map_err(|e| anyhow::anyhow!("cannot connect to the database: {e}"))
 }
 
+/// Statements a bulk connection keeps prepared: every multi-row `INSERT` of another length is
+/// another statement, and a prepared statement of thousands of parameters is large.
+const BULK_STATEMENT_CACHE: usize = 8;
+
+/// SQLite page cache of a bulk connection, in KiB (fixed: memory does not grow with the data).
+const BULK_SQLITE_CACHE_KIB: i64 = 64 * 1024;
+
+/// One connection for the bulk commands (`import`, `export`): few cached statements and, on
+/// SQLite, a larger page cache, so that memory stays bounded and indexes stay in memory.
+pub async fn connect_bulk(url: &str, acquire_timeout: Duration) -> anyhow::Result<DatabaseConnection> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(1)
+        .min_connections(0)
+        .connect_timeout(acquire_timeout)
+        .acquire_timeout(acquire_timeout)
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+                .statement_cache_capacity(BULK_STATEMENT_CACHE)
+                .pragma("cache_size", (-BULK_SQLITE_CACHE_KIB).to_string())
+        })
+        // A generic plan cached while a table was nearly empty would scan it whole on every
+        // later batch; custom plans see the table's current size.
+        .map_sqlx_postgres_opts(|o| {
+            o.statement_cache_capacity(BULK_STATEMENT_CACHE)
+                .options([("plan_cache_mode", "force_custom_plan")])
+        })
+        .map_sqlx_mysql_opts(|o| o.statement_cache_capacity(BULK_STATEMENT_CACHE));
+    Database::connect(options)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot connect to the database: {e}"))
+}
+
 /// Counts every statement the pool runs, from now on (exposed on `/metrics`).
 pub fn count_statements(db: &mut DatabaseConnection) -> Arc<AtomicU64> {
     let counter = Arc::new(AtomicU64::new(0));

@@ -43,7 +43,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 
 /// A migrated database for a command that works on it directly.
 async fn database(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
-    let conn = db::connect(&settings.database_url, 2, settings.database_acquire_timeout).await?;
+    let conn = db::connect_bulk(&settings.database_url, settings.database_acquire_timeout).await?;
     db::migrate(&conn).await?;
     Ok(conn)
 }

@@ -10,14 +10,13 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use entity::{directory_user, interest, interest_category, interest_tag, interest_tag_category};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use uuid::Uuid;
 
 use super::interests::{
-    category_rows, new_row, opt_to_json, tag_rows, write_tag_category_pairs, IdentitySet, Interest,
-    NewInterest, Written,
+    category_rows, new_row, opt_to_json, tag_rows, IdentitySet, Interest, NewInterest, Written,
 };
 use super::values::{CollaborationTag, InterestId, UserId};
 use crate::error::{AppError, AppResult};
@@ -86,7 +85,7 @@ pub async fn import_batch(
     let mut categories = Vec::new();
     let mut tags = Vec::new();
     let mut replaced = Vec::new();
-    let mut paired = Vec::new();
+    let mut pairs = Vec::new();
     for record in batch {
         let id = record.id.unwrap_or_else(InterestId::new_random).uuid();
         let version = match existing.get(&id) {
@@ -121,8 +120,17 @@ pub async fn import_batch(
             },
             tenants.get(record.owner.as_str()).cloned().flatten(),
         )?;
-        if !deduped.is_empty() && !record.interest.categories.as_slice().is_empty() {
-            paired.push(id);
+        // The (tag, category) pairs, from what is in hand (the single-row writes derive them
+        // in SQL from the side tables; here that join would cost more than the inserts).
+        for tag in &deduped {
+            for key in record.interest.categories.keys() {
+                pairs.push(interest_tag_category::ActiveModel {
+                    interest_id: Set(id),
+                    tag: Set(tag.as_str().to_owned()),
+                    category_key: Set(key),
+                    created_at: Set(created_at),
+                });
+            }
         }
         categories.extend(category_rows(id, &record.interest.categories));
         tags.extend(tag_rows(id, &deduped));
@@ -168,8 +176,10 @@ pub async fn import_batch(
             .exec_without_returning(&txn)
             .await?;
     }
-    for ids in paired.chunks(INTEREST_ROWS_PER_INSERT) {
-        write_tag_category_pairs(&txn, ids, true).await?;
+    for chunk in pairs.chunks(SIDE_ROWS_PER_INSERT) {
+        interest_tag_category::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&txn)
+            .await?;
     }
     txn.commit().await?;
     Ok(outcomes)
