@@ -39,6 +39,8 @@ pub struct AppState {
     pub bus: EventBus,
     /// Where writes outside GraphQL (the `/beta` REST surface) publish their changes.
     pub publisher: Publisher,
+    /// `--public-url`: the base of the `/beta` answers' links.
+    pub public_url: Option<Arc<str>>,
     pub directory: Arc<Directory>,
     pub max_batch_size: usize,
     /// `Bearer <token>` of the demo user, in development mode only.
@@ -160,6 +162,7 @@ impl Application {
             ),
             bus,
             publisher,
+            public_url: settings.public_url.as_deref().map(Arc::from),
             db,
             auth: Arc::new(auth),
             federation: Arc::new(settings.federated_organizations.clone().unwrap_or_default()),
@@ -259,7 +262,12 @@ fn cors(origins: &[String]) -> anyhow::Result<Option<CorsLayer>> {
                 header::AUTHORIZATION,
                 header::ACCEPT,
                 header::IF_MATCH,
+                header::IF_NONE_MATCH,
+                HeaderName::from_static("prefer"),
                 HeaderName::from_static("client-request-id"),
+                // Sent by Microsoft's Graph SDKs on every request.
+                HeaderName::from_static("sdkversion"),
+                HeaderName::from_static("consistencylevel"),
                 HeaderName::from_static("apollo-require-preflight"),
                 HeaderName::from_static("x-apollo-operation-name"),
                 HeaderName::from_static("apollographql-client-name"),

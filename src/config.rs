@@ -207,6 +207,10 @@ pub struct Settings {
     /// Answer introspection queries (switch off in production if the schema is private).
     #[arg(long, env = "INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     pub introspection: bool,
+    /// The URL clients reach this server at (`https://interests.example.com`), for the links of
+    /// the `/beta` REST answers; without it they are built from the request's `Host`.
+    #[arg(long, env = "PUBLIC_URL", value_parser = parse_public_url, global = true)]
+    pub public_url: Option<String>,
     /// Origins allowed to call from a browser (comma-separated); none: same origin only.
     #[arg(long, env = "CORS_ORIGINS", value_delimiter = ',', global = true)]
     pub cors_origins: Vec<String>,
@@ -222,6 +226,18 @@ pub struct Settings {
     /// Most database connections in the pool.
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10, global = true)]
     pub database_max_connections: u32,
+}
+
+/// An absolute http(s) URL without query or fragment, kept without its trailing `/`.
+fn parse_public_url(raw: &str) -> Result<String, String> {
+    let url = url::Url::parse(raw).map_err(|e| format!("not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err("an absolute http or https URL, e.g. https://interests.example.com".into());
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("a URL without query or fragment".into());
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
 impl Settings {
@@ -249,6 +265,7 @@ impl Settings {
             max_recursion: 32,
             request_timeout: Duration::from_secs(10),
             introspection: true,
+            public_url: None,
             cors_origins: Vec::new(),
             persisted_queries: 1000,
             document_cache: 500,

@@ -34,6 +34,14 @@ pub struct Imported {
     pub modified_by: Option<IdentitySet>,
 }
 
+/// What a batch's lookup found of an interest it replaces.
+struct Existing {
+    owner: String,
+    version: i64,
+    created_at: i64,
+    created_by: Option<String>,
+}
+
 /// What happened to one imported record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stored {
@@ -60,14 +68,16 @@ pub async fn import_batch(
     let importer = opt_to_json(Some(importer))?;
     let txn = db.begin().await?;
     let given: Vec<Uuid> = batch.iter().filter_map(|r| r.id.map(InterestId::uuid)).collect();
-    let mut existing: HashMap<Uuid, (String, i64)> = HashMap::new();
+    let mut existing: HashMap<Uuid, Existing> = HashMap::new();
     for ids in given.chunks(INTEREST_ROWS_PER_INSERT) {
-        let rows: Vec<(Uuid, String, i64)> = interest::Entity::find()
+        let rows: Vec<(Uuid, String, i64, i64, Option<String>)> = interest::Entity::find()
             .select_only()
             .columns([
                 interest::Column::Id,
                 interest::Column::UserId,
                 interest::Column::Version,
+                interest::Column::CreatedAt,
+                interest::Column::CreatedBy,
             ])
             .filter(interest::Column::Id.is_in(ids.iter().copied()))
             .into_tuple()
@@ -75,7 +85,17 @@ pub async fn import_batch(
             .await?;
         existing.extend(
             rows.into_iter()
-                .map(|(id, owner, version)| (id, (owner, version))),
+                .map(|(id, owner, version, created_at, created_by)| {
+                    (
+                        id,
+                        Existing {
+                            owner,
+                            version,
+                            created_at,
+                            created_by,
+                        },
+                    )
+                }),
         );
     }
     let tenants = tenants_of(&txn, &batch).await?;
@@ -86,24 +106,34 @@ pub async fn import_batch(
     let mut tags = Vec::new();
     let mut replaced = Vec::new();
     let mut pairs = Vec::new();
-    for record in batch {
+    for (position, record) in batch.into_iter().enumerate() {
+        // Records without a creation time are stamped a microsecond apart, in file order.
+        let now = now + i64::try_from(position).unwrap_or(0);
         let id = record.id.unwrap_or_else(InterestId::new_random).uuid();
-        let version = match existing.get(&id) {
-            Some((owner, _)) if owner != record.owner.as_str() => {
-                outcomes.push(Err(AppError::bad_input(
-                    "id",
-                    format!("interest {id} is on another profile; give it a new id or leave id out"),
-                )));
-                continue;
-            }
-            Some((_, version)) => {
-                replaced.push(id);
-                version + 1
-            }
-            None => 1,
-        };
+        let before = existing.get(&id);
+        if before.is_some_and(|b| b.owner != record.owner.as_str()) {
+            outcomes.push(Err(AppError::bad_input(
+                "id",
+                format!("interest {id} is on another profile; give it a new id or leave id out"),
+            )));
+            continue;
+        }
+        if before.is_some() {
+            replaced.push(id);
+        }
         let deduped = CollaborationTag::dedup(&record.interest.collaboration_tags);
-        let created_at = record.created_at.map_or(now, |t| t.timestamp_micros());
+        // A replaced interest keeps its creation unless the record gives one.
+        let created_at = record
+            .created_at
+            .map(|t| t.timestamp_micros())
+            .or(before.map(|b| b.created_at))
+            .unwrap_or(now);
+        let created_by = match (opt_to_json(record.created_by.as_ref())?, before) {
+            (Some(given), _) => Some(given),
+            (None, Some(b)) => b.created_by.clone(),
+            (None, None) => importer.clone(),
+        };
+        let version = before.map_or(1, |b| b.version + 1);
         let row = new_row(
             id,
             &record.owner,
@@ -111,7 +141,7 @@ pub async fn import_batch(
             &deduped,
             Written {
                 created_at,
-                created_by: opt_to_json(record.created_by.as_ref())?.or_else(|| importer.clone()),
+                created_by,
                 modified_at: record
                     .modified_at
                     .map_or(created_at.max(now), |t| t.timestamp_micros()),

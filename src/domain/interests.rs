@@ -433,6 +433,22 @@ pub async fn create(
     Interest::from_model(model)
 }
 
+/// Only the owner or an admin may change an interest (`FORBIDDEN` otherwise).
+fn owner_or_admin(caller: &Caller, owner: &str) -> AppResult<()> {
+    if owner != caller.id.as_str() && !caller.is_admin {
+        return Err(AppError::Forbidden(
+            "only the owner may change this interest".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `viewer` may change `interest`, which it sees: `UNAUTHENTICATED` when anonymous,
+/// `FORBIDDEN` unless the owner or an admin. For checks that must come before a version check.
+pub fn may_change(viewer: &Viewer, interest: &Interest) -> AppResult<()> {
+    owner_or_admin(require_caller(viewer)?, &interest.user_id)
+}
+
 /// The row `caller` may change: visible (else `NOT_FOUND`), owned or admin (else
 /// `FORBIDDEN`), and at `if_match` when given (else `CONFLICT`).
 async fn writable(
@@ -445,11 +461,7 @@ async fn writable(
     let row = find_visible(db, viewer, id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("interest {id} not found")))?;
-    if row.user_id != caller.id.as_str() && !caller.is_admin {
-        return Err(AppError::Forbidden(
-            "only the owner may change this interest".into(),
-        ));
-    }
+    owner_or_admin(caller, &row.user_id)?;
     if let Some(expected) = if_match {
         if expected != etag_of(row.version) {
             return Err(conflict());

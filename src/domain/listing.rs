@@ -123,14 +123,20 @@ impl FilterExpr {
                     TimeField::Created => interest::Column::CreatedAt,
                     TimeField::LastModified => interest::Column::ModifiedAt,
                 };
-                let micros = at.timestamp_micros();
+                // Times are stored in whole microseconds; an instant between two of them
+                // compares as the real number it is.
+                let floor = at.timestamp_micros();
+                let between = at.timestamp_subsec_nanos() % 1_000 != 0;
+                let ceil = floor + i64::from(between);
                 Condition::all().add(match comparison {
-                    Comparison::Eq => column.eq(micros),
-                    Comparison::Ne => column.ne(micros),
-                    Comparison::Gt => column.gt(micros),
-                    Comparison::Ge => column.gte(micros),
-                    Comparison::Lt => column.lt(micros),
-                    Comparison::Le => column.lte(micros),
+                    Comparison::Eq if between => Expr::cust("1 = 0"),
+                    Comparison::Ne if between => Expr::cust("1 = 1"),
+                    Comparison::Eq => column.eq(floor),
+                    Comparison::Ne => column.ne(floor),
+                    Comparison::Gt => column.gt(floor),
+                    Comparison::Ge => column.gte(ceil),
+                    Comparison::Lt => column.lt(ceil),
+                    Comparison::Le => column.lte(floor),
                 })
             }
             Self::CategoryKeys(keys) => Condition::all().add(categories_term(keys)),

@@ -148,6 +148,13 @@ pub async fn envelope(request: Request, next: Next) -> Response {
                 "requestTooLarge",
                 "the request body is too large",
             )),
+            // Any other answer of the framework (a path that does not decode, …).
+            s if bare && s.is_client_error() => Some(GraphError::bad_request(
+                "the request could not be read: check the path and its encoding",
+            )),
+            s if bare && s.is_server_error() => {
+                Some(GraphError::new(s, "generalException", "internal server error"))
+            }
             _ => None,
         }
     });

@@ -35,5 +35,7 @@ pub fn router() -> Router<AppState> {
                 "Resource not found for the segment: this path is not part of the API",
             )
         })
+        // Inside the envelope, so that even a panic answers in Graph's shape.
+        .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .layer(axum::middleware::from_fn(errors::envelope))
 }

@@ -34,15 +34,45 @@ fn bad(option: &str, message: impl Into<String>) -> GraphError {
     }
 }
 
-/// The query string's pairs, decoded; a repeated system option is refused.
+/// OData's system query options. Graph's beta endpoint takes them with or without the `$`.
+const SYSTEM_OPTIONS: [&str; 15] = [
+    "top",
+    "skip",
+    "skiptoken",
+    "count",
+    "select",
+    "orderby",
+    "filter",
+    "expand",
+    "search",
+    "format",
+    "apply",
+    "compute",
+    "index",
+    "levels",
+    "deltatoken",
+];
+
+/// A system option's canonical name (`$top` for `$top`, `$TOP` or `top`); other names as sent.
+fn canonical(name: &str) -> String {
+    let bare = name.strip_prefix('$').unwrap_or(name).to_ascii_lowercase();
+    if name.starts_with('$') || SYSTEM_OPTIONS.contains(&bare.as_str()) {
+        format!("${bare}")
+    } else {
+        name.to_owned()
+    }
+}
+
+/// The query string's pairs, decoded, system options under their canonical names; a repeated
+/// system option is refused.
 fn pairs(query: Option<&str>) -> Result<Vec<(String, String)>, GraphError> {
     let mut seen: Vec<(String, String)> = Vec::new();
     for (name, value) in url::form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
-        let name = name.into_owned();
-        if name.starts_with('$') && seen.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name)) {
+        let name = canonical(&name);
+        if name.starts_with('$') && seen.iter().any(|(n, _)| *n == name) {
             return Err(bad(
                 &name,
-                format!("the query option {name} is given more than once"),
+                format!("the query option {} is given more than once", shorten(&name)),
             ));
         }
         seen.push((name, value.into_owned()));
@@ -191,7 +221,7 @@ pub fn list_options(query: Option<&str>) -> Result<ListOptions, GraphError> {
         ..ListOptions::default()
     };
     for (name, value) in pairs(query)? {
-        let carried = match name.to_ascii_lowercase().as_str() {
+        let carried = match name.as_str() {
             "$top" => {
                 options.top = number(&name, &value, PageSize::MAX)?;
                 true
@@ -247,7 +277,7 @@ pub fn list_options(query: Option<&str>) -> Result<ListOptions, GraphError> {
 pub fn item_options(query: Option<&str>) -> Result<Option<Vec<&'static str>>, GraphError> {
     let mut chosen = None;
     for (name, value) in pairs(query)? {
-        match name.to_ascii_lowercase().as_str() {
+        match name.as_str() {
             "$select" => chosen = select(&value)?,
             other if other.starts_with('$') => {
                 return Err(bad(
@@ -287,6 +317,10 @@ mod tests {
         assert!(list_options(Some("$top=1&$top=2")).is_err());
         assert!(list_options(Some("$expand=x")).is_err());
         assert!(list_options(Some("api-version=1")).is_ok());
+        // The beta endpoint's options without `$`, in any case; `top` and `$top` are one option.
+        assert_eq!(list_options(Some("top=5&Count=true")).unwrap().top, 5);
+        assert!(list_options(Some("top=5&$top=6")).is_err());
+        assert!(list_options(Some("expand=x")).is_err());
     }
 
     #[test]

@@ -270,7 +270,8 @@ fn inference(field: &str, value: &Value) -> AppResult<Inference> {
                     v => Some(v.as_bool().ok_or_else(|| expected(&at, "a boolean", v))?),
                 }
             }
-            k if k.starts_with('@') => {}
+            // Annotations: `@odata.…` and property annotations (`categories@odata.type`).
+            k if k.contains('@') => {}
             _ => return Err(unknown(&at)),
         }
     }
@@ -292,7 +293,8 @@ fn source(field: &str, value: &Value) -> AppResult<Source> {
                     v => strings(&at, v)?,
                 }
             }
-            k if k.starts_with('@') => {}
+            // Annotations: `@odata.…` and property annotations (`categories@odata.type`).
+            k if k.contains('@') => {}
             _ => return Err(unknown(&at)),
         }
     }
@@ -443,12 +445,20 @@ pub fn read(value: &Value, purpose: Purpose) -> AppResult<Record> {
             }
             "allowedAudiences" => {
                 record.allowed_audiences = slot(Some(v), |v| {
-                    Audience::parse_input(field, Audience::from_graph_name(field, string(field, v)?)?)
+                    let audience = Audience::from_graph_name(field, string(field, v)?)?;
+                    // An export writes unknownFutureValue for a value it does not know (seen
+                    // by the owner only); its import restores it. Callers may not set it.
+                    if imported {
+                        Ok(audience)
+                    } else {
+                        Audience::parse_input(field, audience)
+                    }
                 })?
             }
             "inference" => record.inference = slot(Some(v), |v| inference(field, v))?,
             "source" => record.source = slot(Some(v), |v| source(field, v))?,
-            k if k.starts_with('@') => {}
+            // Annotations: `@odata.…` and property annotations (`categories@odata.type`).
+            k if k.contains('@') => {}
             _ => return Err(unknown(field)),
         }
     }
@@ -598,6 +608,22 @@ mod tests {
             .changes()
             .unwrap_err();
         assert_eq!(field_of(err), "displayName");
+    }
+
+    #[test]
+    fn annotations_are_passed_over_and_imports_restore_unknown_audiences() {
+        let r = read(
+            &json!({"categories@odata.type": "#Collection(String)", "categories": ["a"]}),
+            Purpose::Rest,
+        )
+        .unwrap();
+        assert!(matches!(r.categories, Slot::Value(_)));
+        let body = json!({"allowedAudiences": "unknownFutureValue"});
+        assert!(read(&body, Purpose::Rest).is_err());
+        assert_eq!(
+            read(&body, Purpose::Import).unwrap().allowed_audiences,
+            Slot::Value(Audience::UnknownFutureValue)
+        );
     }
 
     #[test]

@@ -56,8 +56,12 @@ impl Profile {
     }
 }
 
-/// `http(s)://host` of this request, for `@odata.context` and `@odata.nextLink`.
-fn base_url(headers: &HeaderMap) -> String {
+/// Where links point: `--public-url`, else `http(s)://host` of this request (`https` when a
+/// proxy says so with `X-Forwarded-Proto`).
+fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(public) = &state.public_url {
+        return public.to_string();
+    }
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -70,12 +74,12 @@ fn base_url(headers: &HeaderMap) -> String {
 }
 
 /// `…/beta/$metadata#users('id')/profile/interests(select)`.
-fn context(headers: &HeaderMap, owner: &UserId, select: Option<&[&str]>) -> String {
+fn context(state: &AppState, headers: &HeaderMap, owner: &UserId, select: Option<&[&str]>) -> String {
     let owner = owner.as_str().replace('\'', "''");
     let select = select.map(|s| format!("({})", s.join(","))).unwrap_or_default();
     format!(
         "{}/beta/$metadata#users('{}')/profile/interests{select}",
-        base_url(headers),
+        base_url(state, headers),
         url::form_urlencoded::byte_serialize(owner.as_bytes()).collect::<String>()
     )
 }
@@ -118,8 +122,8 @@ pub async fn list(
     headers: &HeaderMap,
     query: Option<&str>,
 ) -> Result<Response, GraphError> {
-    let options = odata::list_options(query)?;
     let viewer = viewer(state, headers).await?;
+    let options = odata::list_options(query)?;
     let owner = profile.owner(&viewer)?;
     let after = options
         .skiptoken
@@ -147,7 +151,7 @@ pub async fn list(
     let mut body = Map::new();
     body.insert(
         "@odata.context".into(),
-        json!(context(headers, &owner, options.select.as_deref())),
+        json!(context(state, headers, &owner, options.select.as_deref())),
     );
     if options.count {
         let total = interests::count(&state.db, &viewer, &selection).await?;
@@ -157,7 +161,7 @@ pub async fn list(
         if let Some((_, cursor)) = page.edges.last() {
             body.insert(
                 "@odata.nextLink".into(),
-                json!(next_link(headers, &profile, &options, cursor)),
+                json!(next_link(state, headers, &profile, &options, cursor)),
             );
         }
     }
@@ -181,7 +185,13 @@ fn profile_path(profile: &Profile) -> String {
 }
 
 /// The same list from the row after `cursor`, with the same options.
-fn next_link(headers: &HeaderMap, profile: &Profile, options: &ListOptions, cursor: &str) -> String {
+fn next_link(
+    state: &AppState,
+    headers: &HeaderMap,
+    profile: &Profile,
+    options: &ListOptions,
+    cursor: &str,
+) -> String {
     let mut query = url::form_urlencoded::Serializer::new(String::new());
     for (name, value) in &options.carried {
         query.append_pair(name, value);
@@ -189,7 +199,7 @@ fn next_link(headers: &HeaderMap, profile: &Profile, options: &ListOptions, curs
     query.append_pair("$skiptoken", cursor);
     format!(
         "{}{}?{}",
-        base_url(headers),
+        base_url(state, headers),
         profile_path(profile),
         query.finish()
     )
@@ -220,15 +230,18 @@ pub async fn get(
     headers: &HeaderMap,
     query: Option<&str>,
 ) -> Result<Response, GraphError> {
-    let select = odata::item_options(query)?;
     let viewer = viewer(state, headers).await?;
+    let select = odata::item_options(query)?;
     let owner = profile.owner(&viewer)?;
     let interest = find_on_profile(state, &viewer, &owner, interest_id(id)?).await?;
     let mut body = item_json(&interest, select.as_deref());
     if let Value::Object(map) = &mut body {
         map.insert(
             "@odata.context".into(),
-            json!(format!("{}/$entity", context(headers, &owner, select.as_deref()))),
+            json!(format!(
+                "{}/$entity",
+                context(state, headers, &owner, select.as_deref())
+            )),
         );
     }
     Ok(with_etag(json_response(StatusCode::OK, &body), &interest))
@@ -271,8 +284,8 @@ pub async fn create(
     query: Option<&str>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, GraphError> {
-    odata::no_options(query)?;
     let viewer = viewer(state, headers).await?;
+    odata::no_options(query)?;
     let owner = profile.owner(&viewer)?;
     let record = representation::read(&json_body(headers, body)?, Purpose::Rest)?;
     let new = record.new_interest(Some(owner.clone()))?;
@@ -281,11 +294,16 @@ pub async fn create(
     if let Value::Object(map) = &mut body {
         map.insert(
             "@odata.context".into(),
-            json!(format!("{}/$entity", context(headers, &owner, None))),
+            json!(format!("{}/$entity", context(state, headers, &owner, None))),
         );
     }
     let mut response = with_etag(json_response(StatusCode::CREATED, &body), &created);
-    let location = format!("{}{}/{}", base_url(headers), profile_path(&profile), created.id);
+    let location = format!(
+        "{}{}/{}",
+        base_url(state, headers),
+        profile_path(&profile),
+        created.id
+    );
     if let Ok(location) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(header::LOCATION, location);
     }
@@ -305,7 +323,9 @@ fn if_match(headers: &HeaderMap, current: &Interest) -> Result<Option<String>, G
     if tags.contains(&"*") {
         return Ok(None);
     }
-    if tags.contains(&current.etag.as_str()) {
+    // Weak comparison: `"3"` matches `W/"3"`.
+    let weak = |t: &str| t.strip_prefix("W/").unwrap_or(t).to_owned();
+    if tags.iter().any(|t| weak(t) == weak(&current.etag)) {
         Ok(Some(current.etag.clone()))
     } else {
         Err(GraphError::precondition_failed())
@@ -321,12 +341,14 @@ pub async fn update(
     query: Option<&str>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, GraphError> {
-    odata::no_options(query)?;
     let viewer = viewer(state, headers).await?;
+    odata::no_options(query)?;
     let owner = profile.owner(&viewer)?;
     let id = interest_id(id)?;
     let changes = representation::read(&json_body(headers, body)?, Purpose::Rest)?.changes()?;
     let current = find_on_profile(state, &viewer, &owner, id).await?;
+    // 403 for someone else's interest comes before any version check.
+    interests::may_change(&viewer, &current)?;
     let expected = if_match(headers, &current)?;
     let updated = interests::update(
         &state.db,
@@ -342,7 +364,7 @@ pub async fn update(
     if let Value::Object(map) = &mut body {
         map.insert(
             "@odata.context".into(),
-            json!(format!("{}/$entity", context(headers, &owner, None))),
+            json!(format!("{}/$entity", context(state, headers, &owner, None))),
         );
     }
     Ok(with_etag(json_response(StatusCode::OK, &body), &updated))
@@ -356,11 +378,13 @@ pub async fn delete(
     headers: &HeaderMap,
     query: Option<&str>,
 ) -> Result<Response, GraphError> {
-    odata::no_options(query)?;
     let viewer = viewer(state, headers).await?;
+    odata::no_options(query)?;
     let owner = profile.owner(&viewer)?;
     let id = interest_id(id)?;
     let current = find_on_profile(state, &viewer, &owner, id).await?;
+    // 403 for someone else's interest comes before any version check.
+    interests::may_change(&viewer, &current)?;
     let expected = if_match(headers, &current)?;
     interests::delete(&state.db, &state.publisher, &viewer, id, expected.as_deref())
         .await

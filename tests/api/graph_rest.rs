@@ -15,6 +15,8 @@ api_tests!(
     bad_requests_get_graphs_error_envelope_and_change_nothing,
     if_match_guards_updates_and_deletes,
     a_rest_write_reaches_graphql_subscribers,
+    next_links_keep_the_filter_and_options_need_no_dollar,
+    links_use_the_public_url_when_configured,
 );
 
 /// A response under `/beta`.
@@ -47,6 +49,7 @@ impl Answer {
         assert_eq!(error["code"], code, "{:#}", self.body);
         assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()));
         assert!(error["innerError"]["date"].as_str().is_some(), "{:#}", self.body);
+        assert!(self.header("request-id").is_some(), "a request-id header");
         assert_eq!(
             error["innerError"]["request-id"].as_str(),
             self.header("request-id"),
@@ -575,6 +578,29 @@ async fn filters_combine_and_match_the_graphql_filter(db: TestDatabase) {
             vec!["rust", "go", "chess", "it's tea"],
         ),
         ("createdDateTime lt 2000-01-01T00:00:00+02:00".into(), vec![]),
+        // The same instant in another zone.
+        (
+            format!("createdDateTime ge {}", in_plus_two(&midpoint)),
+            vec!["go", "chess", "it's tea"],
+        ),
+        (
+            format!("createdDateTime lt {}", in_plus_two(&midpoint)),
+            vec!["rust"],
+        ),
+        // Between two stored microseconds: compared as the real instant it is.
+        (
+            format!("createdDateTime lt {}", plus_half_micro(&midpoint)),
+            vec!["rust", "go"],
+        ),
+        (
+            format!("createdDateTime ge {}", plus_half_micro(&midpoint)),
+            vec!["chess", "it's tea"],
+        ),
+        (
+            format!("createdDateTime eq {}", plus_half_micro(&midpoint)),
+            vec![],
+        ),
+        (format!("createdDateTime eq {midpoint}"), vec!["go"]),
     ];
     for (filter, expected) in cases {
         let url = format!(
@@ -624,6 +650,21 @@ async fn filters_combine_and_match_the_graphql_filter(db: TestDatabase) {
         assert!(!rest.is_empty());
         assert_eq!(rest, graphql_ids, "{filter}");
     }
+}
+
+/// `t` (RFC 3339, UTC) written in UTC+02:00.
+fn in_plus_two(t: &str) -> String {
+    let offset = chrono::FixedOffset::east_opt(2 * 3600).unwrap();
+    chrono::DateTime::parse_from_rfc3339(t)
+        .unwrap()
+        .with_timezone(&offset)
+        .to_rfc3339_opts(chrono::SecondsFormat::Micros, false)
+}
+
+/// `t` plus half a microsecond (nanosecond precision).
+fn plus_half_micro(t: &str) -> String {
+    let t = chrono::DateTime::parse_from_rfc3339(t).unwrap() + chrono::Duration::nanoseconds(500);
+    t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
 }
 
 async fn bad_requests_get_graphs_error_envelope_and_change_nothing(db: TestDatabase) {
@@ -880,4 +921,162 @@ async fn a_rest_write_reaches_graphql_subscribers(db: TestDatabase) {
         event["payload"]["data"]["interestEvents"],
         json!({"type": "CREATED", "interest": {"displayName": "from REST", "collaborationTags": ["WANTS_TO_LEARN"]}})
     );
+}
+
+async fn next_links_keep_the_filter_and_options_need_no_dollar(db: TestDatabase) {
+    let app = spawn_app(&db).await;
+    let alice = app.token_for("alice");
+    let mut mentoring = Vec::new();
+    let mut all = Vec::new();
+    for i in 0..7 {
+        let tags = if i % 2 == 0 {
+            json!(["ableToMentor"])
+        } else {
+            json!([])
+        };
+        let created = post(
+            &app,
+            &alice,
+            json!({"displayName": format!("topic {i}"), "collaborationTags": tags}),
+        )
+        .await;
+        let id = created["id"].as_str().unwrap().to_owned();
+        if i % 2 == 0 {
+            mentoring.push(id.clone());
+        }
+        all.push(id);
+    }
+    // Graph's beta endpoint takes options without `$`; the filter and $count follow the pages.
+    let first = format!(
+        "/beta/users/alice/profile/interests?filter={}&top=1&count=true&$select=displayName",
+        url::form_urlencoded::byte_serialize(b"collaborationTags/any(t: t eq 'ableToMentor')")
+            .collect::<String>()
+    );
+    let mut next = Some(first);
+    let mut seen = Vec::new();
+    while let Some(url) = next {
+        let page = call(&app, Method::GET, &url, Some(&alice), None, &[]).await;
+        assert_eq!(page.status, 200, "{:#}", page.body);
+        assert_eq!(page.body["@odata.count"], 4);
+        assert!(
+            page.body["value"][0].get("collaborationTags").is_none(),
+            "$select kept"
+        );
+        seen.extend(page.ids());
+        next = page.body["@odata.nextLink"].as_str().map(str::to_owned);
+        if let Some(link) = &next {
+            assert!(link.contains("/beta/users/alice/profile/interests?"), "{link}");
+        }
+        assert!(seen.len() <= 4);
+    }
+    assert_eq!(seen, mentoring);
+    // $skip applies to the first page only: the next link continues after what was read.
+    let skipped = call(
+        &app,
+        Method::GET,
+        &format!("{MINE}?$skip=2&$top=2"),
+        Some(&alice),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(skipped.ids(), all[2..4]);
+    let link = skipped.body["@odata.nextLink"].as_str().unwrap();
+    assert!(!link.contains("skip=2"), "{link}");
+    let after = call(&app, Method::GET, link, Some(&alice), None, &[]).await;
+    assert_eq!(after.ids(), all[4..6]);
+    // Anonymous writes are 401; a write must be JSON.
+    let item = format!("{MINE}/{}", all[0]);
+    for (method, path) in [
+        (Method::POST, MINE.to_owned()),
+        (Method::PATCH, item.clone()),
+        (Method::DELETE, item.clone()),
+    ] {
+        call(&app, method, &path, None, Some(json!({"displayName": "x"})), &[])
+            .await
+            .error(401, "InvalidAuthenticationToken");
+    }
+    let plain = app
+        .client
+        .patch(app.url(&item))
+        .bearer_auth(&alice)
+        .header("content-type", "text/plain")
+        .body(r#"{"displayName": "csrf"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plain.status(), 415);
+    // Someone who may see but not change it gets 403, whatever its If-Match says.
+    let colleague = app.token_for("carol");
+    call(
+        &app,
+        Method::PATCH,
+        &format!("/beta/users/alice/profile/interests/{}", all[0]),
+        Some(&colleague),
+        Some(json!({"displayName": "x"})),
+        &[("if-match", "W/\"99\"")],
+    )
+    .await
+    .error(403, "accessDenied");
+    // A path that does not decode still answers in Graph's envelope.
+    call(
+        &app,
+        Method::GET,
+        "/beta/users/%FF%FE/profile/interests",
+        Some(&alice),
+        None,
+        &[],
+    )
+    .await
+    .error(400, "invalidRequest");
+    // If-Match compares weakly: "1" matches W/"1".
+    let weak = call(
+        &app,
+        Method::PATCH,
+        &item,
+        Some(&alice),
+        Some(json!({"description": "weak"})),
+        &[("if-match", "\"1\"")],
+    )
+    .await;
+    assert_eq!(weak.status, 200, "{:#}", weak.body);
+}
+
+async fn links_use_the_public_url_when_configured(db: TestDatabase) {
+    let app = crate::helpers::spawn_app_with(&db, |s| {
+        s.public_url = Some("https://interests.example.com".into());
+    })
+    .await;
+    let alice = app.token_for("alice");
+    let created = call(
+        &app,
+        Method::POST,
+        MINE,
+        Some(&alice),
+        Some(json!({"displayName": "a"})),
+        &[],
+    )
+    .await;
+    assert!(created
+        .header("location")
+        .unwrap()
+        .starts_with("https://interests.example.com/beta/me/profile/interests/"));
+    post(&app, &alice, json!({"displayName": "b"})).await;
+    let page = call(
+        &app,
+        Method::GET,
+        &format!("{MINE}?$top=1"),
+        Some(&alice),
+        None,
+        &[("host", "evil.example")],
+    )
+    .await;
+    assert!(page.body["@odata.nextLink"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://interests.example.com/beta/me/profile/interests?"));
+    assert!(page.body["@odata.context"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://interests.example.com/beta/$metadata#"));
 }

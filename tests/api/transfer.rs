@@ -16,6 +16,7 @@ api_tests!(
     import_reports_each_bad_record_by_line_and_stores_the_rest,
     the_graph_reference_representation_round_trips,
     the_progress_bar_shows_on_a_terminal_only,
+    batches_repeated_ids_standard_input_and_kept_history,
 );
 
 /// The reference `personInterest` of Graph's documentation, with values in every property.
@@ -454,4 +455,65 @@ async fn the_progress_bar_shows_on_a_terminal_only(db: TestDatabase) {
     assert!(!stderr.contains("importing ["), "{stderr}");
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     let _ = Path::new(exported.path());
+}
+
+async fn batches_repeated_ids_standard_input_and_kept_history(db: TestDatabase) {
+    let app = spawn_app(&db).await;
+    let admin = app.token(User::new("ops").admin());
+    let x = "0196b0a4-4f3c-7d2e-9a4e-1c2b3d4e5f60";
+    // Batches of two: a repeated id, a bad record in the second batch, records after it.
+    let lines = [
+        json!({"id": x, "userId": "alice", "displayName": "first", "createdDateTime": "2024-01-01T00:00:00Z"}),
+        json!({"id": x, "userId": "alice", "displayName": "second"}),
+        json!({"userId": "alice", "displayName": "c"}),
+        json!({"userId": "alice", "displayName": ""}),
+        json!({"userId": "alice", "displayName": "d"}),
+        json!({"userId": "alice", "displayName": "e"}),
+    ];
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    let file = Scratch::write("batches.ndjson", &text);
+    let (output, stderr) = run(binary(&db).args(["import", "--batch-size", "2", file.path()]));
+    assert!(!output.status.success());
+    let reported: Vec<&str> = stderr.lines().filter(|l| l.starts_with("line ")).collect();
+    assert_eq!(reported.len(), 1, "{stderr}");
+    assert!(reported[0].starts_with("line 4: "), "{stderr}");
+    assert!(
+        stderr.contains("imported 5 interests (4 new, 1 replaced), refused 1"),
+        "{stderr}"
+    );
+    let alices = profile(&app, &admin, "alice").await;
+    let names: Vec<&str> = alices
+        .iter()
+        .map(|i| i["displayName"].as_str().unwrap())
+        .collect();
+    // The later record won; it kept the creation time of the one it replaced.
+    assert_eq!(names, ["second", "c", "d", "e"]);
+    assert_eq!(alices[0]["createdDateTime"], "2024-01-01T00:00:00.000000Z");
+    assert_ne!(alices[0]["lastModifiedDateTime"], alices[0]["createdDateTime"]);
+
+    // Standard input, `-`: a replace without history keeps the stored creation.
+    let mut child = binary(&db)
+        .args(["import", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().unwrap();
+        writeln!(
+            stdin,
+            "{}",
+            json!({"id": x, "userId": "alice", "displayName": "third"})
+        )
+        .unwrap();
+    }
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    succeeded(&output, &stderr);
+    assert!(stderr.contains("(0 new, 1 replaced)"), "{stderr}");
+    let again = profile(&app, &admin, "alice").await;
+    assert_eq!(again[0]["displayName"], "third");
+    assert_eq!(again[0]["createdDateTime"], "2024-01-01T00:00:00.000000Z");
+    assert_eq!(again[0]["createdBy"], alices[0]["createdBy"]);
 }
