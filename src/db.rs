@@ -7,6 +7,17 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
+/// SQLite in WAL mode with a busy timeout, so that readers never block the writer and
+/// concurrent writers wait instead of failing.
+fn sqlite_options(
+    o: sea_orm::sqlx::sqlite::SqliteConnectOptions,
+) -> sea_orm::sqlx::sqlite::SqliteConnectOptions {
+    o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+        .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+        .busy_timeout(Duration::from_secs(10))
+        .foreign_keys(true)
+}
+
 /// Connects to `url` with pool limits suited to the backend.
 ///
 /// SQLite runs in WAL mode with a busy timeout so that readers never block the writer and
@@ -26,12 +37,7 @@ pub async fn connect(
         .connect_timeout(acquire_timeout)
         .acquire_timeout(acquire_timeout)
         .sqlx_logging(false)
-        .map_sqlx_sqlite_opts(|o| {
-            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(10))
-                .foreign_keys(true)
-        });
+        .map_sqlx_sqlite_opts(sqlite_options);
     Database::connect(options)
         .await
         .map_err(|e| anyhow::anyhow!("cannot connect to the database: {e}"))
@@ -55,10 +61,7 @@ pub async fn connect_bulk(url: &str, acquire_timeout: Duration) -> anyhow::Resul
         .acquire_timeout(acquire_timeout)
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|o| {
-            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(10))
-                .foreign_keys(true)
+            sqlite_options(o)
                 .statement_cache_capacity(BULK_STATEMENT_CACHE)
                 .pragma("cache_size", (-BULK_SQLITE_CACHE_KIB).to_string())
         })

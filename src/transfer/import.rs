@@ -52,6 +52,23 @@ struct Batch {
     bytes_read: u64,
 }
 
+impl Batch {
+    fn new(capacity: usize) -> Self {
+        Self {
+            records: Vec::with_capacity(capacity),
+            refused: Vec::new(),
+            bytes_read: 0,
+        }
+    }
+
+    /// This batch, as read up to `bytes_read`; an empty one takes its place.
+    fn take(&mut self, bytes_read: u64) -> Self {
+        let capacity = self.records.capacity();
+        self.bytes_read = bytes_read;
+        std::mem::replace(self, Self::new(capacity))
+    }
+}
+
 /// Who `createdBy`/`lastModifiedBy` name when a record does not say.
 fn importer() -> IdentitySet {
     IdentitySet {
@@ -104,11 +121,7 @@ fn read_batches(
     tx: &mpsc::Sender<anyhow::Result<Batch>>,
 ) {
     let mut records = RecordReader::new(reader);
-    let mut batch = Batch {
-        records: Vec::with_capacity(batch_size),
-        refused: Vec::new(),
-        bytes_read: 0,
-    };
+    let mut batch = Batch::new(batch_size);
     let mut ids: HashSet<InterestId> = HashSet::new();
     loop {
         let item = records.next();
@@ -126,16 +139,7 @@ fn read_batches(
                     // Ids are distinct within a batch: a repeated one starts the next batch,
                     // so that the later record wins, as it would one at a time.
                     if imported.id.is_some_and(|id| !ids.insert(id)) {
-                        batch.bytes_read = records.bytes_read();
-                        let full = std::mem::replace(
-                            &mut batch,
-                            Batch {
-                                records: Vec::with_capacity(batch_size),
-                                refused: Vec::new(),
-                                bytes_read: 0,
-                            },
-                        );
-                        if tx.blocking_send(Ok(full)).is_err() {
+                        if tx.blocking_send(Ok(batch.take(records.bytes_read()))).is_err() {
                             return;
                         }
                         ids.clear();
@@ -146,15 +150,7 @@ fn read_batches(
             },
         }
         if done || batch.records.len() >= batch_size || batch.refused.len() >= batch_size {
-            batch.bytes_read = records.bytes_read();
-            let full = std::mem::replace(
-                &mut batch,
-                Batch {
-                    records: Vec::with_capacity(batch_size),
-                    refused: Vec::new(),
-                    bytes_read: 0,
-                },
-            );
+            let full = batch.take(records.bytes_read());
             ids.clear();
             if tx.blocking_send(Ok(full)).is_err() || done {
                 return;
