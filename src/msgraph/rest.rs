@@ -99,6 +99,24 @@ fn item_json(interest: &Interest, select: Option<&[&str]>) -> Value {
     value
 }
 
+/// One interest as a single-entity answer: [`item_json`] with its `@odata.context`.
+fn entity_json(
+    state: &AppState,
+    headers: &HeaderMap,
+    owner: &UserId,
+    interest: &Interest,
+    select: Option<&[&str]>,
+) -> Value {
+    let mut body = item_json(interest, select);
+    if let Value::Object(map) = &mut body {
+        map.insert(
+            "@odata.context".into(),
+            json!(format!("{}/$entity", context(state, headers, owner, select))),
+        );
+    }
+    body
+}
+
 fn json_response(status: StatusCode, body: &Value) -> Response {
     let mut response = (status, body.to_string()).into_response();
     response.headers_mut().insert(
@@ -234,16 +252,7 @@ pub async fn get(
     let select = odata::item_options(query)?;
     let owner = profile.owner(&viewer)?;
     let interest = find_on_profile(state, &viewer, &owner, interest_id(id)?).await?;
-    let mut body = item_json(&interest, select.as_deref());
-    if let Value::Object(map) = &mut body {
-        map.insert(
-            "@odata.context".into(),
-            json!(format!(
-                "{}/$entity",
-                context(state, headers, &owner, select.as_deref())
-            )),
-        );
-    }
+    let body = entity_json(state, headers, &owner, &interest, select.as_deref());
     Ok(with_etag(json_response(StatusCode::OK, &body), &interest))
 }
 
@@ -290,13 +299,7 @@ pub async fn create(
     let record = representation::read(&json_body(headers, body)?, Purpose::Rest)?;
     let new = record.new_interest(Some(owner.clone()))?;
     let created = interests::create(&state.db, &state.publisher, &viewer, new).await?;
-    let mut body = item_json(&created, None);
-    if let Value::Object(map) = &mut body {
-        map.insert(
-            "@odata.context".into(),
-            json!(format!("{}/$entity", context(state, headers, &owner, None))),
-        );
-    }
+    let body = entity_json(state, headers, &owner, &created, None);
     let mut response = with_etag(json_response(StatusCode::CREATED, &body), &created);
     let location = format!(
         "{}{}/{}",
@@ -360,13 +363,7 @@ pub async fn update(
     )
     .await
     .map_err(|e| GraphError::from_app(e, expected.is_some()))?;
-    let mut body = item_json(&updated, None);
-    if let Value::Object(map) = &mut body {
-        map.insert(
-            "@odata.context".into(),
-            json!(format!("{}/$entity", context(state, headers, &owner, None))),
-        );
-    }
+    let body = entity_json(state, headers, &owner, &updated, None);
     Ok(with_etag(json_response(StatusCode::OK, &body), &updated))
 }
 
