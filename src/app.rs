@@ -145,7 +145,13 @@ impl Application {
         } else {
             None
         };
-        let publisher = Publisher::new(bus.clone(), on_postgres);
+        let publisher = if on_postgres {
+            let (publisher, changes) = Publisher::notifying(bus.clone());
+            tokio::spawn(crate::domain::events::notifier(db.clone(), changes));
+            publisher
+        } else {
+            Publisher::local(bus.clone())
+        };
         let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
         let open_sockets = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let state = AppState {

@@ -121,14 +121,23 @@ impl From<sea_orm::DbErr> for AppError {
         // A dropped connection or a pool that cannot reach the server: retry later, not a bug.
         let unreachable = match &err {
             DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
-            DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => matches!(
-                e.as_ref(),
-                sea_orm::sqlx::Error::Io(_)
+            DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+                match e.as_ref() {
+                    sea_orm::sqlx::Error::Io(_)
                     | sea_orm::sqlx::Error::PoolTimedOut
                     | sea_orm::sqlx::Error::PoolClosed
                     | sea_orm::sqlx::Error::WorkerCrashed
-                    | sea_orm::sqlx::Error::Protocol(_)
-            ),
+                    | sea_orm::sqlx::Error::Protocol(_) => true,
+                    // The server ended the session: PostgreSQL's classes 08 (connection exception)
+                    // and 57P (shutdown, crash, not accepting connections yet), MySQL's 08S01 and
+                    // 1053 (server shutdown). A pooled connection meets these on its first statement
+                    // after the server went away.
+                    sea_orm::sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+                        code.starts_with("08") || code.starts_with("57P") || code == "1053"
+                    }),
+                    _ => false,
+                }
+            }
             _ => false,
         };
         if unreachable {

@@ -1,12 +1,13 @@
 //! Fan-out across instances on PostgreSQL: every instance LISTENs on one channel, and every
-//! write NOTIFYs it inside its transaction (see `domain::events::Publisher`). Payloads are ids
-//! and three short fields, far below PostgreSQL's 8,000-byte limit.
+//! committed write is NOTIFYed on it by its instance's notifier (`domain::events::notifier`),
+//! several changes per notification. Payloads are ids and three short fields per change,
+//! packed below PostgreSQL's 8,000-byte limit.
 
 use std::time::Duration;
 
 use sea_orm::sqlx::postgres::PgListener;
 
-use crate::domain::events::{Change, EventBus, NOTIFY_CHANNEL};
+use crate::domain::events::{unpack, EventBus, NOTIFY_CHANNEL};
 
 /// Starts listening (returns once `LISTEN` is in place) and feeds every notification into
 /// `bus`, reconnecting by itself after the database restarts.
@@ -21,8 +22,8 @@ pub async fn listen(database_url: &str, bus: EventBus) -> anyhow::Result<tokio::
             match listener.try_recv().await {
                 Ok(Some(notification)) => {
                     backoff = Duration::from_millis(100);
-                    match serde_json::from_str::<Change>(notification.payload()) {
-                        Ok(change) => bus.deliver_locally(change),
+                    match unpack(notification.payload()) {
+                        Ok(changes) => changes.into_iter().for_each(|change| bus.deliver_locally(change)),
                         Err(err) => tracing::warn!(error = %err, "unreadable change notification"),
                     }
                 }

@@ -30,7 +30,7 @@ cleanup_pgl_w4() {
   psql "$URL" -qAtX -c "WITH d AS (DELETE FROM pgl.interest WHERE source = '{\"type\":[\"pgl-w4\"]}'::jsonb RETURNING 1)
     SELECT 'pgl_w4 cleanup: deleted ' || count(*) || ' interests' FROM d" >&2
 }
-[ "$W" = w4 ] && trap cleanup_w4 EXIT
+case $W in w4*) trap cleanup_w4 EXIT ;; esac
 [ "$W" = pgl_w4 ] && trap cleanup_pgl_w4 EXIT
 
 # shellcheck disable=SC2086

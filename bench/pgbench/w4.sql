@@ -1,12 +1,11 @@
--- W4: create an interest (Mutation.createInterest) on user-n's profile, as interests::create
--- does it since d3ee0a5 (src/domain/interests.rs): one transaction with the row (now with the
--- owner's organization, owner_tenant_id), its category rows, its tag rows, the
--- interest_tag_category pairs (DELETE, then one INSERT ... SELECT over the two side tables:
--- written when both tags and categories are non-empty) and the change notification
--- (pg_notify on 'interest_events'); then COMMIT. No read-back any more: the gateway answers
--- from what it wrote.
--- Every statement captured from the release gateway (log_min_duration_statement, 2026-11-28)
--- for bench/wrk/graphql.lua's W4 mutation; same text and parameters, except:
+-- W4: create an interest (Mutation.createInterest) on user-n's own profile, as interests::create
+-- does it on PostgreSQL since the single-statement create (src/domain/interests.rs,
+-- create_in_one_statement): ONE statement, its own transaction — the row (with the owner's
+-- organization, owner_tenant_id), its category rows, its tag rows and the (tag, category) pairs
+-- from JSON arrays bound as text, and the change notification (pg_notify on 'interest_events'),
+-- in a data-modifying WITH. No read-back: the gateway answers from what it wrote.
+-- Statement text as the gateway sends it (the SQL constant in interests.rs); parameters as the
+-- gateway binds them for bench/wrk/graphql.lua's W4 mutation, except:
 --   * thumbnail_url and inference are written as literal NULL (the gateway binds NULL
 --     parameters, $7 and $12; pgbench variables cannot hold NULL);
 --   * the id, a UUIDv7 like the gateway's Uuid::now_v7(), is made in SQL by the key lookup;
@@ -14,6 +13,7 @@
 --     run.sh can delete exactly these rows; the display name is the gateway W4's "Benchmarking",
 --     so compare.sh's clean-up removes them too.
 -- The gateway LISTENs on 'interest_events' while it runs; under pgbench nobody does.
+-- w4_no_notify.sql is the same statement without pg_notify (what the notification costs).
 --
 -- Writes into the REAL tables (same index maintenance as the gateway). Audience ME, tag
 -- WANTS_TO_LEARN and categories Performance / Databases (as the gateway's W4) keep the rows out
@@ -32,8 +32,7 @@ SELECT k.viewer_id AS vid, k.viewer_tenant AS tenant, x.new_id, x.now,
        'ME' AS audience, '{"type":["pgbench-w4"]}' AS source,
        format(E'{"application"\x3anull,"device"\x3anull,"user":{"id":"%s","displayName":"User %s","tenantId":"%s"}}',
               k.viewer_id, k.n, k.viewer_tenant) AS by,
-       'performance' AS cat_key1, 'Performance' AS cat_name1, 'databases' AS cat_key2, 'Databases' AS cat_name2,
-       'WANTS_TO_LEARN' AS tag1,
+       '["performance","databases"]' AS cat_keys,
        'interest_events' AS channel,
        format(E'{"kind":"Created","interest_id":"%s","user_id":"%s","before"\x3anull,"at":%s}',
               x.new_id, k.viewer_id, x.now) AS payload
@@ -45,12 +44,4 @@ FROM bench.keys k,
                               FROM 1 FOR 6), 52, 1), 53, 1), 'hex')::uuid AS new_id
               FROM (SELECT clock_timestamp() AS t) c) x
 WHERE k.n = :n \gset
-BEGIN;
-INSERT INTO "interest" ("id", "user_id", "display_name", "display_name_key", "description", "web_url", "thumbnail_url", "is_searchable", "categories", "collaboration_tags", "allowed_audiences", "inference", "source", "created_by", "last_modified_by", "created_at", "modified_at", "version", "owner_tenant_id")
-VALUES (:new_id, :vid, :display_name, :display_name_key, :description, :web_url, NULL, :searchable, :categories, :tags, :audience, NULL, :source, :by, :by, :now, :now, :version, :tenant);
-INSERT INTO "interest_category" ("interest_id", "category_key", "name") VALUES (:new_id, :cat_key1, :cat_name1), (:new_id, :cat_key2, :cat_name2);
-INSERT INTO "interest_tag" ("interest_id", "tag") VALUES (:new_id, :tag1);
-DELETE FROM "interest_tag_category" WHERE "interest_tag_category"."interest_id" = :new_id;
-INSERT INTO "interest_tag_category" ("interest_id", "tag", "category_key", "created_at") SELECT "interest_tag"."interest_id", "interest_tag"."tag", "interest_category"."category_key", :now FROM "interest_tag" INNER JOIN "interest_category" ON "interest_category"."interest_id" = "interest_tag"."interest_id" WHERE "interest_tag"."interest_id" = :new_id;
-SELECT pg_notify(:channel, :payload);
-COMMIT;
+WITH new_interest AS (INSERT INTO interest (id, user_id, display_name, display_name_key, description, web_url, thumbnail_url, is_searchable, categories, collaboration_tags, allowed_audiences, inference, source, created_by, last_modified_by, created_at, modified_at, version, owner_tenant_id) VALUES (:new_id, :vid, :display_name, :display_name_key, :description, :web_url, NULL, :searchable, :categories, :tags, :audience, NULL, :source, :by, :by, :now, :now, :version, :tenant) RETURNING id), category AS (SELECT k.value AS key, n.value AS name FROM json_array_elements_text(:cat_keys::json) WITH ORDINALITY AS k(value, i) JOIN json_array_elements_text(:categories::json) WITH ORDINALITY AS n(value, i) USING (i)), tag AS (SELECT value FROM json_array_elements_text(:tags::json)), categories AS (INSERT INTO interest_category (interest_id, category_key, name) SELECT :new_id, key, name FROM category), tags AS (INSERT INTO interest_tag (interest_id, tag) SELECT :new_id, value FROM tag), pairs AS (INSERT INTO interest_tag_category (interest_id, tag, category_key, created_at) SELECT :new_id, tag.value, category.key, :now FROM tag CROSS JOIN category) SELECT pg_notify(:channel, :payload) FROM new_interest;

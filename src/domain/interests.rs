@@ -11,8 +11,8 @@ use entity::{directory_user, interest, interest_category, interest_tag, interest
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
-    TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QuerySelect,
+    Statement, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -392,19 +392,35 @@ pub async fn create(
     let now = now_micros();
     let by = Some(to_json(&IdentitySet::of(caller))?);
     let tags = CollaborationTag::dedup(&new.collaboration_tags);
+    let written = Written {
+        created_at: now,
+        created_by: by.clone(),
+        modified_at: now,
+        modified_by: by,
+        version: 1,
+    };
+    let change = InterestChange {
+        kind: ChangeKind::Created,
+        interest_id: id,
+        user_id: owner.as_str().to_owned(),
+        before: None,
+        at: now,
+    };
+    if db.get_database_backend() == DbBackend::Postgres && owner == caller.id {
+        // The common case in one round trip: the caller's own organization comes from the token.
+        let model = new_row(id, &owner, &new, &tags, written, caller.tenant_id.clone())?;
+        create_in_one_statement(db, &model, &new.categories, &tags).await?;
+        events.committed(change);
+        tracing::info!(interest = %id, owner = owner.as_str(), "interest created");
+        return Interest::from_model(model);
+    }
     let txn = db.begin().await?;
     let model = new_row(
         id,
         &owner,
         &new,
         &tags,
-        Written {
-            created_at: now,
-            created_by: by.clone(),
-            modified_at: now,
-            modified_by: by,
-            version: 1,
-        },
+        written,
         owner_tenant(&txn, caller, &owner).await?,
     )?;
     let row: interest::ActiveModel = model.clone().into();
@@ -418,19 +434,67 @@ pub async fn create(
     if !tags.is_empty() && !new.categories.as_slice().is_empty() {
         write_tag_category_pairs(&txn, &[id], true).await?;
     }
-    let change = InterestChange {
-        kind: ChangeKind::Created,
-        interest_id: id,
-        user_id: owner.as_str().to_owned(),
-        before: None,
-        at: now,
-    };
-    events.stage(&txn, &change).await?;
     txn.commit().await?;
     events.committed(change);
     tracing::info!(interest = %id, owner = owner.as_str(), "interest created");
     // The creator is the owner or an admin: they see what they just wrote, as written.
     Interest::from_model(model)
+}
+
+/// PostgreSQL: the row, its category and tag rows and its (tag, category) pairs as one
+/// statement, a transaction of its own (data-modifying `WITH`): the same rows as the
+/// transaction of [`create`] on the other databases, in one round trip instead of six. The
+/// side rows come from JSON arrays bound as text.
+async fn create_in_one_statement(
+    db: &DatabaseConnection,
+    model: &interest::Model,
+    categories: &Categories,
+    tags: &[CollaborationTag],
+) -> AppResult<()> {
+    const SQL: &str = "WITH new_interest AS (\
+        INSERT INTO interest (id, user_id, display_name, display_name_key, description, web_url, \
+          thumbnail_url, is_searchable, categories, collaboration_tags, allowed_audiences, inference, \
+          source, created_by, last_modified_by, created_at, modified_at, version, owner_tenant_id) \
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
+        RETURNING id), \
+      category AS (SELECT k.value AS key, n.value AS name \
+        FROM json_array_elements_text($20::json) WITH ORDINALITY AS k(value, i) \
+        JOIN json_array_elements_text($21::json) WITH ORDINALITY AS n(value, i) USING (i)), \
+      tag AS (SELECT value FROM json_array_elements_text($22::json)), \
+      categories AS (INSERT INTO interest_category (interest_id, category_key, name) \
+        SELECT $1, key, name FROM category), \
+      tags AS (INSERT INTO interest_tag (interest_id, tag) SELECT $1, value FROM tag), \
+      pairs AS (INSERT INTO interest_tag_category (interest_id, tag, category_key, created_at) \
+        SELECT $1, tag.value, category.key, $16 FROM tag CROSS JOIN category) \
+      SELECT count(*) FROM new_interest";
+    let m = model.clone();
+    let values: Vec<sea_orm::Value> = vec![
+        m.id.into(),
+        m.user_id.into(),
+        m.display_name.into(),
+        m.display_name_key.into(),
+        m.description.into(),
+        m.web_url.into(),
+        m.thumbnail_url.into(),
+        m.is_searchable.into(),
+        m.categories.into(),
+        m.collaboration_tags.into(),
+        m.allowed_audiences.into(),
+        m.inference.into(),
+        m.source.into(),
+        m.created_by.into(),
+        m.last_modified_by.into(),
+        m.created_at.into(),
+        m.modified_at.into(),
+        m.version.into(),
+        m.owner_tenant_id.into(),
+        to_json(&categories.keys())?.into(),
+        to_json(&categories.as_slice())?.into(),
+        tags_json(tags)?.into(),
+    ];
+    db.execute_raw(Statement::from_sql_and_values(DbBackend::Postgres, SQL, values))
+        .await?;
+    Ok(())
 }
 
 /// Only the owner or an admin may change an interest (`FORBIDDEN` otherwise).
@@ -603,7 +667,6 @@ async fn apply_update(
         before: Some(snapshot(row)),
         at: modified_at,
     };
-    events.stage(&txn, &change).await?;
     txn.commit().await?;
     events.committed(change);
     Ok(true)
@@ -655,7 +718,6 @@ pub async fn delete(
         before: Some(snapshot(&row)),
         at: now_micros(),
     };
-    events.stage(&txn, &change).await?;
     txn.commit().await?;
     events.committed(change);
     tracing::info!(interest = %id, "interest deleted");
