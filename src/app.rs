@@ -28,9 +28,21 @@ use crate::persisted::PersistedQueries;
 use crate::transport::documents::DocumentCache;
 use crate::{db, fanout, graphiql, transport};
 
-/// What every handler shares.
+/// What every handler shares: one allocation, so that handing it to a request (axum clones
+/// the state for every extractor) is one reference count, not one per field.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The fields of [`AppState`].
+pub struct Shared {
     pub schema: AppSchema,
     pub db: DatabaseConnection,
     pub auth: Arc<Authenticator>,
@@ -147,14 +159,17 @@ impl Application {
         };
         let publisher = if on_postgres {
             let (publisher, changes) = Publisher::notifying(bus.clone());
-            tokio::spawn(crate::domain::events::notifier(db.clone(), changes));
+            // A connection of its own: notifications never wait behind requests for the pool
+            // (nor count as their statements on `/metrics`).
+            let notify_db = db::connect(&settings.database_url, 1, settings.database_acquire_timeout).await?;
+            tokio::spawn(crate::domain::events::notifier(notify_db, changes));
             publisher
         } else {
             Publisher::local(bus.clone())
         };
         let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
         let open_sockets = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let state = AppState {
+        let state = AppState(Arc::new(Shared {
             schema: graphql::build_schema(
                 db.clone(),
                 publisher.clone(),
@@ -189,7 +204,7 @@ impl Application {
             documents: Arc::new(DocumentCache::new(settings.document_cache)),
             shutdown: shutdown_rx,
             open_sockets: open_sockets.clone(),
-        };
+        }));
         let router = router(state, settings.max_body_bytes, cors(&settings.cors_origins)?);
         let tcp = TcpListener::bind(settings.bind)
             .await
