@@ -6,6 +6,9 @@
 local workload = os.getenv("WORKLOAD") or "w1"
 local target = os.getenv("TARGET") or "gateway"
 local keys_dir = os.getenv("KEYS") or "bench/out"
+-- W3's page size (PAGE=5: the same answer size on 10,000 rows, where a category's mentors visible
+-- to a colleague fill fewer than 20 rows, as on 1,000,000; see bench/size-compare.sh).
+local w3_page = tonumber(os.getenv("PAGE") or "20")
 
 local function split(line)
   local fields = {}
@@ -42,7 +45,7 @@ local gateway = {
       .. CONNECTION .. ' } }","variables":{"u":' .. quote(r[1]) .. '}}', r[2]
   end,
   w3 = function(r)
-    return '{"query":"query($c: String!) { interests(first: 20, filter: {collaborationTags: [ABLE_TO_MENTOR], '
+    return '{"query":"query($c: String!) { interests(first: ' .. w3_page .. ', filter: {collaborationTags: [ABLE_TO_MENTOR], '
       .. 'categories: [$c]}, orderBy: {field: CREATED_DATE_TIME, direction: DESC}) ' .. CONNECTION
       .. ' }","variables":{"c":' .. quote(r[1]) .. '}}', r[2]
   end,

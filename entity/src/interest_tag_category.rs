@@ -14,6 +14,11 @@ pub struct Model {
     pub category_key: String,
     /// The interest's `created_at` (never changes).
     pub created_at: i64,
+    /// Copies of the interest's owner, audience and owner's organization, so that the audience
+    /// rule is answered from the index a discovery list walks; kept equal by every write.
+    pub user_id: String,
+    pub allowed_audiences: String,
+    pub owner_tenant_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

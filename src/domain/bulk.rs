@@ -159,6 +159,9 @@ pub async fn import_batch(
                     tag: Set(tag.as_str().to_owned()),
                     category_key: Set(key),
                     created_at: Set(created_at),
+                    user_id: Set(row.user_id.clone()),
+                    allowed_audiences: Set(row.allowed_audiences.clone()),
+                    owner_tenant_id: Set(row.owner_tenant_id.clone()),
                 });
             }
         }

@@ -7,8 +7,8 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use entity::{directory_group, directory_user, interest};
-use sea_orm::sea_query::{Expr, OnConflict};
+use entity::{directory_group, directory_user, interest, interest_tag_category};
+use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
 };
@@ -129,6 +129,23 @@ async fn write(db: &DatabaseConnection, caller: &Caller, print: &str) -> AppResu
             Expr::value(caller.tenant_id.clone()),
         )
         .filter(interest::Column::UserId.eq(id.as_str()))
+        .exec(&txn)
+        .await?;
+    // And onto their (tag, category) pairs, which answer the audience rule for discovery.
+    interest_tag_category::Entity::update_many()
+        .col_expr(
+            interest_tag_category::Column::OwnerTenantId,
+            Expr::value(caller.tenant_id.clone()),
+        )
+        .filter(
+            interest_tag_category::Column::InterestId.in_subquery(
+                Query::select()
+                    .column(interest::Column::Id)
+                    .from(interest::Entity)
+                    .and_where(interest::Column::UserId.eq(id.as_str()))
+                    .to_owned(),
+            ),
+        )
         .exec(&txn)
         .await?;
     directory_group::Entity::delete_many()

@@ -276,6 +276,9 @@ pub(super) async fn write_tag_category_pairs(
         .column((interest_tag::Entity, interest_tag::Column::Tag))
         .column((interest_category::Entity, interest_category::Column::CategoryKey))
         .column((interest::Entity, interest::Column::CreatedAt))
+        .column((interest::Entity, interest::Column::UserId))
+        .column((interest::Entity, interest::Column::AllowedAudiences))
+        .column((interest::Entity, interest::Column::OwnerTenantId))
         .from(interest_tag::Entity)
         .inner_join(
             interest_category::Entity,
@@ -298,6 +301,9 @@ pub(super) async fn write_tag_category_pairs(
             interest_tag_category::Column::Tag,
             interest_tag_category::Column::CategoryKey,
             interest_tag_category::Column::CreatedAt,
+            interest_tag_category::Column::UserId,
+            interest_tag_category::Column::AllowedAudiences,
+            interest_tag_category::Column::OwnerTenantId,
         ])
         .select_from(pairs)
         .map_err(AppError::internal)?
@@ -464,8 +470,9 @@ async fn create_in_one_statement(
       categories AS (INSERT INTO interest_category (interest_id, category_key, name) \
         SELECT $1, key, name FROM category), \
       tags AS (INSERT INTO interest_tag (interest_id, tag) SELECT $1, value FROM tag), \
-      pairs AS (INSERT INTO interest_tag_category (interest_id, tag, category_key, created_at) \
-        SELECT $1, tag.value, category.key, $16 FROM tag CROSS JOIN category) \
+      pairs AS (INSERT INTO interest_tag_category (interest_id, tag, category_key, created_at, \
+          user_id, allowed_audiences, owner_tenant_id) \
+        SELECT $1, tag.value, category.key, $16, $2, $11, $19 FROM tag CROSS JOIN category) \
       SELECT count(*) FROM new_interest";
     let m = model.clone();
     let values: Vec<sea_orm::Value> = vec![
@@ -657,7 +664,11 @@ async fn apply_update(
             .exec_without_returning(&txn)
             .await?;
     }
-    if tags.is_some() || matches!(changes.categories, Change::Set(_)) {
+    // The pairs carry the audience too (the discovery index answers the audience rule).
+    if tags.is_some()
+        || matches!(changes.categories, Change::Set(_))
+        || matches!(changes.allowed_audiences, Change::Set(_))
+    {
         write_tag_category_pairs(&txn, &[row.id], false).await?;
     }
     let change = InterestChange {

@@ -17,7 +17,7 @@ use super::pagination::{Cursor, Direction, Order, OrderField, PageRequest, SortK
 use super::search::SearchTerms;
 use super::values::{Audience, CollaborationTag, UserId};
 use super::viewer::Viewer;
-use super::visibility::visible_to;
+use super::visibility::{pair_visible_to, visible_to};
 use crate::error::AppResult;
 
 /// Validated list filters; `None` means "not filtered on this".
@@ -194,7 +194,15 @@ impl Selection {
     /// joins `interest_tag_category` on them instead).
     fn condition_with(&self, viewer: &Viewer, backend: DbBackend, pair_joined: bool) -> Condition {
         let f = &self.filter;
-        let mut cond = Condition::all().add(visible_to(viewer));
+        // Joined to its (tag, category) pairs, the rule reads the pair's copies of owner,
+        // audience and organization: the index walked in page order holds them, so pairs the
+        // viewer may not see are skipped there and only the page's interests are visited.
+        let visible = if pair_joined && self.tag_category_pair().is_some() {
+            pair_visible_to(viewer)
+        } else {
+            visible_to(viewer)
+        };
+        let mut cond = Condition::all().add(visible);
         if let Some(search) = &f.search {
             cond = cond.add(search.matches(backend));
         }

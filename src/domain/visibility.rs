@@ -19,7 +19,7 @@
 //! `owner_tenant_id`, which the directory keeps equal); family and contacts from the owner's
 //! relationships.
 
-use entity::{directory_group, interest, relationship};
+use entity::{directory_group, interest, interest_tag_category, relationship};
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use std::collections::BTreeSet;
 
@@ -30,8 +30,29 @@ use super::values::Audience;
 use super::viewer::{Caller, Viewer};
 use crate::error::AppResult;
 
-fn audience_is(audience: Audience) -> sea_orm::sea_query::SimpleExpr {
-    interest::Column::AllowedAudiences.eq(audience.as_str())
+/// The columns the rule reads, of the table a query filters: the interest itself, or a
+/// (tag, category) pair, which carries copies of them so discovery answers the rule from the
+/// index it walks.
+trait AudienceColumns: ColumnTrait {
+    const OWNER: Self;
+    const AUDIENCE: Self;
+    const TENANT: Self;
+}
+
+impl AudienceColumns for interest::Column {
+    const OWNER: Self = interest::Column::UserId;
+    const AUDIENCE: Self = interest::Column::AllowedAudiences;
+    const TENANT: Self = interest::Column::OwnerTenantId;
+}
+
+impl AudienceColumns for interest_tag_category::Column {
+    const OWNER: Self = interest_tag_category::Column::UserId;
+    const AUDIENCE: Self = interest_tag_category::Column::AllowedAudiences;
+    const TENANT: Self = interest_tag_category::Column::OwnerTenantId;
+}
+
+fn audience_is<C: AudienceColumns>(audience: Audience) -> sea_orm::sea_query::SimpleExpr {
+    C::AUDIENCE.eq(audience.as_str())
 }
 
 /// Owners who marked `viewer` with one of `kinds`.
@@ -48,14 +69,14 @@ fn owners_relating_to(viewer: &Caller, kinds: &[RelationshipKind]) -> SelectStat
 /// `EXISTS` on the `(user_id, group_id)` key: a probe per candidate row, never a hash of every
 /// member of the groups built before the first row — so the planner can still walk an index
 /// in page order and stop after one page.
-fn owner_in_groups(groups: &[String]) -> sea_orm::sea_query::SimpleExpr {
+fn owner_in_groups<C: AudienceColumns>(groups: &[String]) -> sea_orm::sea_query::SimpleExpr {
     Expr::exists(
         Query::select()
             .expr(Expr::val(1))
             .from(directory_group::Entity)
             .and_where(
                 Expr::col((directory_group::Entity, directory_group::Column::UserId))
-                    .equals((interest::Entity, interest::Column::UserId)),
+                    .equals(C::OWNER.as_column_ref()),
             )
             .and_where(directory_group::Column::GroupId.is_in(groups.iter().cloned()))
             .to_owned(),
@@ -64,23 +85,32 @@ fn owner_in_groups(groups: &[String]) -> sea_orm::sea_query::SimpleExpr {
 
 /// The SQL condition under which `viewer` sees an interest row.
 pub fn visible_to(viewer: &Viewer) -> Condition {
+    rule::<interest::Column>(viewer)
+}
+
+/// The same condition on the copies an `interest_tag_category` row carries of its interest.
+pub fn pair_visible_to(viewer: &Viewer) -> Condition {
+    rule::<interest_tag_category::Column>(viewer)
+}
+
+fn rule<C: AudienceColumns>(viewer: &Viewer) -> Condition {
     let caller = match viewer {
-        Viewer::Anonymous => return Condition::all().add(audience_is(Audience::Everyone)),
+        Viewer::Anonymous => return Condition::all().add(audience_is::<C>(Audience::Everyone)),
         Viewer::Caller(caller) if caller.is_admin => return Condition::all(),
         Viewer::Caller(caller) => caller,
     };
-    let owner = interest::Column::UserId;
+    let owner = C::OWNER;
     let mut rules = Condition::any()
         .add(owner.eq(caller.id.as_str()))
-        .add(audience_is(Audience::Everyone))
+        .add(audience_is::<C>(Audience::Everyone))
         .add(
             Condition::all()
-                .add(audience_is(Audience::Family))
+                .add(audience_is::<C>(Audience::Family))
                 .add(owner.in_subquery(owners_relating_to(caller, &[RelationshipKind::Family]))),
         )
         .add(
             Condition::all()
-                .add(audience_is(Audience::Contacts))
+                .add(audience_is::<C>(Audience::Contacts))
                 .add(owner.in_subquery(owners_relating_to(
                     caller,
                     &[RelationshipKind::Family, RelationshipKind::Contact],
@@ -89,8 +119,8 @@ pub fn visible_to(viewer: &Viewer) -> Condition {
     if !caller.groups.is_empty() {
         rules = rules.add(
             Condition::all()
-                .add(audience_is(Audience::GroupMembers))
-                .add(owner_in_groups(&caller.groups)),
+                .add(audience_is::<C>(Audience::GroupMembers))
+                .add(owner_in_groups::<C>(&caller.groups)),
         );
     }
     if let Some(tenant) = &caller.tenant_id {
@@ -99,13 +129,13 @@ pub fn visible_to(viewer: &Viewer) -> Condition {
         rules = rules
             .add(
                 Condition::all()
-                    .add(audience_is(Audience::Organization))
-                    .add(interest::Column::OwnerTenantId.eq(tenant.as_str())),
+                    .add(audience_is::<C>(Audience::Organization))
+                    .add(C::TENANT.eq(tenant.as_str())),
             )
             .add(
                 Condition::all()
-                    .add(audience_is(Audience::FederatedOrganizations))
-                    .add(interest::Column::OwnerTenantId.is_in(federated)),
+                    .add(audience_is::<C>(Audience::FederatedOrganizations))
+                    .add(C::TENANT.is_in(federated)),
             );
     }
     rules

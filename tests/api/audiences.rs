@@ -86,7 +86,8 @@ async fn seen_by(
         .graphql(
             "{ all: interests(first: 100) { totalCount nodes { displayName } }
                profile: user(id: \"alice\") { interests(first: 100) { totalCount nodes { displayName } } }
-               tagged: interests(filter: {collaborationTags: [ABLE_TO_MENTOR], categories: [\"matrix\"]}) { totalCount }
+               tagged: interests(first: 100, filter: {collaborationTags: [ABLE_TO_MENTOR], categories: [\"matrix\"]},
+                                 orderBy: {field: CREATED_DATE_TIME, direction: DESC}) { totalCount nodes { displayName } }
                audienceFilter: interests(filter: {allowedAudiences: [ME, FAMILY, CONTACTS, GROUP_MEMBERS, ORGANIZATION, FEDERATED_ORGANIZATIONS, EVERYONE]}) { totalCount } }",
             json!({}),
             token,
@@ -104,6 +105,8 @@ async fn seen_by(
     let listed = names("all.nodes");
     assert_eq!(listed, by_id, "the list shows what lookups by id show");
     assert_eq!(names("profile.interests.nodes"), by_id, "user(id).interests too");
+    // One tag and one category in creation order: the rule is read from the pairs' copies.
+    assert_eq!(names("tagged.nodes"), by_id, "the discovery list too");
     let n = by_id.len() as i64;
     for count in [
         "all.totalCount",
