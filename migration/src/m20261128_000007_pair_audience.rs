@@ -25,6 +25,26 @@ enum InterestTagCategory {
 
 const INDEX: &str = "idx_interest_tag_category_created";
 
+/// The discovery index: `(tag, category_key, created_at, interest_id)`, then, with `audience`,
+/// the columns the audience rule reads.
+fn discovery_index(audience: bool) -> IndexCreateStatement {
+    let mut index = Index::create();
+    index
+        .name(INDEX)
+        .table(InterestTagCategory::Table)
+        .col(InterestTagCategory::Tag)
+        .col(InterestTagCategory::CategoryKey)
+        .col(InterestTagCategory::CreatedAt)
+        .col(InterestTagCategory::InterestId);
+    if audience {
+        index
+            .col(InterestTagCategory::AllowedAudiences)
+            .col(InterestTagCategory::UserId)
+            .col(InterestTagCategory::OwnerTenantId);
+    }
+    index
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     /// One transaction, so every statement runs on one connection: on SQLite another pooled
@@ -78,21 +98,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name(INDEX)
-                    .table(InterestTagCategory::Table)
-                    .col(InterestTagCategory::Tag)
-                    .col(InterestTagCategory::CategoryKey)
-                    .col(InterestTagCategory::CreatedAt)
-                    .col(InterestTagCategory::InterestId)
-                    .col(InterestTagCategory::AllowedAudiences)
-                    .col(InterestTagCategory::UserId)
-                    .col(InterestTagCategory::OwnerTenantId)
-                    .to_owned(),
-            )
-            .await
+        manager.create_index(discovery_index(true)).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -104,18 +110,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name(INDEX)
-                    .table(InterestTagCategory::Table)
-                    .col(InterestTagCategory::Tag)
-                    .col(InterestTagCategory::CategoryKey)
-                    .col(InterestTagCategory::CreatedAt)
-                    .col(InterestTagCategory::InterestId)
-                    .to_owned(),
-            )
-            .await?;
+        manager.create_index(discovery_index(false)).await?;
         for column in [
             InterestTagCategory::UserId,
             InterestTagCategory::AllowedAudiences,
