@@ -20,6 +20,7 @@ api_tests!(
     ;
     postgres only:
     a_write_on_one_process_reaches_subscribers_of_another,
+    concurrent_writes_on_one_process_all_reach_another,
     the_listener_reconnects_after_losing_its_connection,
 );
 
@@ -384,6 +385,60 @@ async fn a_write_on_one_process_reaches_subscribers_of_another(db: TestDatabase)
         "cross-instance event latency (mutation sent → event received), 20 writes: median {:?}, max {:?}",
         latencies[10], latencies[19]
     );
+}
+
+/// Many writes at once: the notifier sends what queued while its previous statement ran, several
+/// changes per notification; every one of them must arrive on the other process, each once.
+async fn concurrent_writes_on_one_process_all_reach_another(db: TestDatabase) {
+    const WRITES: usize = 40;
+    let url = db.url.clone();
+    let (one, two) = tokio::task::spawn_blocking(move || (start_process(&url), start_process(&url)))
+        .await
+        .unwrap();
+    let app_one = TestApp::at(&one.address);
+    let app_two = TestApp::at(&two.address);
+    let alice = app_one.token(User::new("alice"));
+    let mut ws = app_two.ws("graphql-transport-ws", None).await;
+    ws.init(json!({ "authorization": format!("Bearer {alice}") }))
+        .await;
+    subscribe(&mut ws, "subscribe", "x", None).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let creates = (0..WRITES).map(|i| {
+        app_one.create(
+            &alice,
+            json!({ "displayName": format!("Burst {i}"), "allowedAudiences": "ME" }),
+        )
+    });
+    let created: std::collections::BTreeSet<String> = futures_util::future::join_all(creates)
+        .await
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(created.len(), WRITES);
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..WRITES {
+        let message = ws.next_message().await;
+        assert_eq!(event(&message)["type"], "CREATED", "{message}");
+        let id = event(&message)["interestId"].as_str().unwrap().to_owned();
+        assert!(seen.insert(id), "each change arrives once: {message}");
+    }
+    assert_eq!(seen, created, "every concurrent write reached the other process");
+
+    // The same for updates, which carry a snapshot of the audience before (longer payloads).
+    let ids: Vec<Value> = created.iter().map(|id| json!(id)).collect();
+    let updates = ids
+        .iter()
+        .map(|id| update(&app_one, &alice, id, json!({ "description": "changed at once" })));
+    futures_util::future::join_all(updates).await;
+    let mut updated = std::collections::BTreeSet::new();
+    for _ in 0..WRITES {
+        let message = ws.next_message().await;
+        assert_eq!(event(&message)["type"], "UPDATED", "{message}");
+        updated.insert(event(&message)["interestId"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(updated, created);
+    ws.expect_silence(Duration::from_millis(300)).await;
 }
 
 /// The backend pids of this database's sessions that are LISTENing.
