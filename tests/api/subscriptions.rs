@@ -349,7 +349,11 @@ pub fn start_process_with(url: &str, extra: &[&str]) -> Process {
     Process { child, address, log }
 }
 
-async fn a_write_on_one_process_reaches_subscribers_of_another(db: TestDatabase) {
+/// Two server processes on `db`, and alice subscribed to every change on the second one: the
+/// processes (kept alive while held), the first one's address, alice's token and her socket.
+async fn two_processes_and_a_subscriber(
+    db: &TestDatabase,
+) -> ((Process, Process), TestApp, String, WsClient) {
     let url = db.url.clone();
     let (one, two) = tokio::task::spawn_blocking(move || (start_process(&url), start_process(&url)))
         .await
@@ -362,6 +366,11 @@ async fn a_write_on_one_process_reaches_subscribers_of_another(db: TestDatabase)
         .await;
     subscribe(&mut ws, "subscribe", "x", None).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
+    ((one, two), app_one, alice, ws)
+}
+
+async fn a_write_on_one_process_reaches_subscribers_of_another(db: TestDatabase) {
+    let (_processes, app_one, alice, mut ws) = two_processes_and_a_subscriber(&db).await;
     let mut latencies = Vec::new();
     for i in 0..20 {
         let started = Instant::now();
@@ -391,18 +400,7 @@ async fn a_write_on_one_process_reaches_subscribers_of_another(db: TestDatabase)
 /// changes per notification; every one of them must arrive on the other process, each once.
 async fn concurrent_writes_on_one_process_all_reach_another(db: TestDatabase) {
     const WRITES: usize = 40;
-    let url = db.url.clone();
-    let (one, two) = tokio::task::spawn_blocking(move || (start_process(&url), start_process(&url)))
-        .await
-        .unwrap();
-    let app_one = TestApp::at(&one.address);
-    let app_two = TestApp::at(&two.address);
-    let alice = app_one.token(User::new("alice"));
-    let mut ws = app_two.ws("graphql-transport-ws", None).await;
-    ws.init(json!({ "authorization": format!("Bearer {alice}") }))
-        .await;
-    subscribe(&mut ws, "subscribe", "x", None).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (_processes, app_one, alice, mut ws) = two_processes_and_a_subscriber(&db).await;
 
     let creates = (0..WRITES).map(|i| {
         app_one.create(
