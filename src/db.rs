@@ -27,8 +27,8 @@ fn sqlite_options(
 /// connection, then fails with `SERVICE_UNAVAILABLE`; the pool reconnects by itself later.
 ///
 /// A connection is tested with a round trip before use only after [`PING_AFTER_IDLE`] unused:
-/// sqlx already tests every connection when it goes back to the pool, and a second round trip
-/// before every statement cost W1 (one read by id) a third of its database work.
+/// sqlx already tests every connection when it goes back to the pool, and testing it again
+/// before every statement made W1's single read three round trips instead of two.
 pub async fn connect(
     url: &str,
     max_connections: u32,
