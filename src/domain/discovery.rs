@@ -262,7 +262,7 @@ pub async fn matches_for(
     }
 
     let rows = interest::Entity::find()
-        .filter(visible_to(viewer))
+        .filter(visible_to(viewer, backend))
         .filter(interest::Column::UserId.ne(caller.id.as_str()))
         .filter(interest::Column::IsSearchable.eq(true))
         .filter(interest::Column::Id.ne(id.uuid()))

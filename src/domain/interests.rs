@@ -201,7 +201,7 @@ async fn find_visible(
     id: InterestId,
 ) -> AppResult<Option<interest::Model>> {
     Ok(interest::Entity::find_by_id(id.uuid())
-        .filter(visible_to(viewer))
+        .filter(visible_to(viewer, db.get_database_backend()))
         .one(db)
         .await?)
 }
@@ -227,7 +227,7 @@ pub async fn get_many(
     }
     interest::Entity::find()
         .filter(interest::Column::Id.is_in(ids.iter().map(|id| id.uuid())))
-        .filter(visible_to(viewer))
+        .filter(visible_to(viewer, db.get_database_backend()))
         .all(db)
         .await?
         .into_iter()

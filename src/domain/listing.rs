@@ -198,9 +198,9 @@ impl Selection {
         // audience and organization: the index walked in page order holds them, so pairs the
         // viewer may not see are skipped there and only the page's interests are visited.
         let visible = if pair_joined && self.tag_category_pair().is_some() {
-            pair_visible_to(viewer)
+            pair_visible_to(viewer, backend)
         } else {
-            visible_to(viewer)
+            visible_to(viewer, backend)
         };
         let mut cond = Condition::all().add(visible);
         if let Some(search) = &f.search {

@@ -20,14 +20,19 @@
 //! relationships.
 
 use entity::{directory_group, interest, interest_tag_category, relationship};
-use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::sea_query::{
+    Expr, ExprTrait, MysqlQueryBuilder, PostgresQueryBuilder, Query, QueryBuilder, SelectStatement,
+    SqlWriterValues, SqliteQueryBuilder, Value,
+};
 use std::collections::BTreeSet;
+use std::num::NonZeroUsize;
+use std::sync::{Arc, LazyLock, Mutex};
 
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect};
 
 use super::relationships::RelationshipKind;
 use super::values::Audience;
-use super::viewer::{Caller, Viewer};
+use super::viewer::Viewer;
 use crate::error::AppResult;
 
 /// The columns the rule reads, of the table a query filters: the interest itself, or a
@@ -37,15 +42,19 @@ trait AudienceColumns: ColumnTrait {
     const OWNER: Self;
     const AUDIENCE: Self;
     const TENANT: Self;
+    /// Which table, in the key of the rendered rule's memo.
+    const PAIR: bool;
 }
 
 impl AudienceColumns for interest::Column {
+    const PAIR: bool = false;
     const OWNER: Self = interest::Column::UserId;
     const AUDIENCE: Self = interest::Column::AllowedAudiences;
     const TENANT: Self = interest::Column::OwnerTenantId;
 }
 
 impl AudienceColumns for interest_tag_category::Column {
+    const PAIR: bool = true;
     const OWNER: Self = interest_tag_category::Column::UserId;
     const AUDIENCE: Self = interest_tag_category::Column::AllowedAudiences;
     const TENANT: Self = interest_tag_category::Column::OwnerTenantId;
@@ -56,11 +65,11 @@ fn audience_is<C: AudienceColumns>(audience: Audience) -> sea_orm::sea_query::Si
 }
 
 /// Owners who marked `viewer` with one of `kinds`.
-fn owners_relating_to(viewer: &Caller, kinds: &[RelationshipKind]) -> SelectStatement {
+fn owners_relating_to(viewer: &str, kinds: &[RelationshipKind]) -> SelectStatement {
     Query::select()
         .column(relationship::Column::OwnerId)
         .from(relationship::Entity)
-        .and_where(relationship::Column::OtherId.eq(viewer.id.as_str()))
+        .and_where(relationship::Column::OtherId.eq(viewer))
         .and_where(relationship::Column::Kind.is_in(kinds.iter().map(|k| k.as_str())))
         .to_owned()
 }
@@ -83,21 +92,166 @@ fn owner_in_groups<C: AudienceColumns>(groups: &[String]) -> sea_orm::sea_query:
     )
 }
 
-/// The SQL condition under which `viewer` sees an interest row.
-pub fn visible_to(viewer: &Viewer) -> Condition {
-    rule::<interest::Column>(viewer)
+/// The SQL condition under which `viewer` sees an interest row, on `backend`.
+pub fn visible_to(viewer: &Viewer, backend: DbBackend) -> Condition {
+    rendered::<interest::Column>(viewer, backend)
 }
 
 /// The same condition on the copies an `interest_tag_category` row carries of its interest.
-pub fn pair_visible_to(viewer: &Viewer) -> Condition {
-    rule::<interest_tag_category::Column>(viewer)
+pub fn pair_visible_to(viewer: &Viewer, backend: DbBackend) -> Condition {
+    rendered::<interest_tag_category::Column>(viewer, backend)
 }
 
-fn rule<C: AudienceColumns>(viewer: &Viewer) -> Condition {
+/// What the rule's SQL text depends on: the backend (quoting, placeholders), the table, and
+/// how many of each claim the viewer has. The values themselves are bound, so every viewer of
+/// one shape shares one text.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct Shape {
+    backend: u8,
+    pair: bool,
+    /// `None`: anonymous; else (groups, has an organization, federated organizations).
+    caller: Option<(usize, bool, usize)>,
+}
+
+/// Where one bound value of a shape's text comes from.
+enum Slot {
+    Fixed(Value),
+    Id,
+    Group(usize),
+    Tenant,
+    Federated(usize),
+}
+
+/// A shape's SQL text and where its values come from.
+struct Template {
+    sql: String,
+    slots: Vec<Slot>,
+}
+
+/// Rule texts by shape. Building the condition tree and writing it out per request cost a
+/// third of a lookup by id's CPU in the gateway (bench/RESULTS.md); there are few shapes.
+static TEMPLATES: LazyLock<Mutex<lru::LruCache<Shape, Arc<Template>>>> = LazyLock::new(|| {
+    Mutex::new(lru::LruCache::new(
+        NonZeroUsize::new(256).unwrap_or(NonZeroUsize::MIN),
+    ))
+});
+
+/// Marks a claim's place in a template: no real claim starts with NUL.
+const MARK: char = '\0';
+
+/// [`rule`] for `viewer` as one parenthesized SQL expression with its values bound: the text
+/// written once per [`Shape`] by [`rule`] itself, for a viewer whose claims are marks, and the
+/// marks then mapped to this viewer's claims.
+fn rendered<C: AudienceColumns>(viewer: &Viewer, backend: DbBackend) -> Condition {
     let caller = match viewer {
-        Viewer::Anonymous => return Condition::all().add(audience_is::<C>(Audience::Everyone)),
         Viewer::Caller(caller) if caller.is_admin => return Condition::all(),
-        Viewer::Caller(caller) => caller,
+        Viewer::Caller(caller) => Some(caller),
+        Viewer::Anonymous => None,
+    };
+    let (code, write) = writer(backend);
+    let shape = Shape {
+        backend: code,
+        pair: C::PAIR,
+        caller: caller.map(|c| {
+            (
+                c.groups.len(),
+                c.tenant_id.is_some(),
+                c.federated_tenant_ids.len(),
+            )
+        }),
+    };
+    let found = TEMPLATES
+        .lock()
+        .ok()
+        .and_then(|mut memo| memo.get(&shape).cloned());
+    let template = found.unwrap_or_else(|| {
+        let made = Arc::new(template::<C>(shape, write));
+        if let Ok(mut memo) = TEMPLATES.lock() {
+            memo.put(shape, made.clone());
+        }
+        made
+    });
+    let values = template.slots.iter().map(|slot| {
+        let claim = |c: Option<&String>| Value::from(c.cloned().unwrap_or_default());
+        match (slot, caller) {
+            (Slot::Fixed(value), _) => value.clone(),
+            (Slot::Id, Some(c)) => Value::from(c.id.as_str()),
+            (Slot::Group(i), Some(c)) => claim(c.groups.get(*i)),
+            (Slot::Tenant, Some(c)) => claim(c.tenant_id.as_ref()),
+            (Slot::Federated(i), Some(c)) => claim(c.federated_tenant_ids.get(*i)),
+            // A template with claims is only made for a caller (the shape says so).
+            (_, None) => Value::from(String::new()),
+        }
+    });
+    Condition::all().add(Expr::cust_with_values(template.sql.clone(), values))
+}
+
+/// Writes an expression as SQL text with placeholders, and the values they stand for.
+type Writer = fn(&Expr) -> (String, Vec<Value>);
+
+/// The [`Writer`] of `backend`, and its code in a [`Shape`].
+fn writer(backend: DbBackend) -> (u8, Writer) {
+    match backend {
+        DbBackend::Postgres => (0, |e| write_out(&PostgresQueryBuilder, e)),
+        DbBackend::MySql => (1, |e| write_out(&MysqlQueryBuilder, e)),
+        _ => (2, |e| write_out(&SqliteQueryBuilder, e)),
+    }
+}
+
+/// Writes [`rule`] for a viewer of `shape` whose claims are marks, and finds the marks among
+/// the values.
+fn template<C: AudienceColumns>(shape: Shape, write: Writer) -> Template {
+    let marks = shape.caller.map(|(groups, tenant, federated)| RuleInput {
+        id: format!("{MARK}id"),
+        groups: (0..groups).map(|i| format!("{MARK}g{i}")).collect(),
+        tenant: tenant.then(|| format!("{MARK}t")),
+        federated: (0..federated).map(|i| format!("{MARK}f{i}")).collect(),
+    });
+    let (sql, values) = write(&Expr::from(rule::<C>(marks.as_ref())));
+    let slots = values
+        .into_iter()
+        .map(|value| {
+            let mark = match &value {
+                Value::String(Some(s)) => s.strip_prefix(MARK),
+                _ => None,
+            };
+            let index = |rest: &str| rest.parse::<usize>().unwrap_or_default();
+            match mark {
+                None => Slot::Fixed(value.clone()),
+                Some("id") => Slot::Id,
+                Some("t") => Slot::Tenant,
+                Some(g) if g.starts_with('g') => Slot::Group(index(&g[1..])),
+                Some(f) => Slot::Federated(index(f.get(1..).unwrap_or_default())),
+            }
+        })
+        .collect();
+    Template {
+        sql: format!("({sql})"),
+        slots,
+    }
+}
+
+/// `expr` as SQL text with the builder's placeholders, and the values they stand for.
+fn write_out(builder: &impl QueryBuilder, expr: &Expr) -> (String, Vec<Value>) {
+    let (placeholder, numbered) = builder.placeholder();
+    let mut sql = SqlWriterValues::new(placeholder, numbered);
+    builder.prepare_expr(expr, &mut sql);
+    let (text, values) = sql.into_parts();
+    (text, values.0)
+}
+
+/// The claims of a (non-admin) caller that [`rule`] reads.
+struct RuleInput {
+    id: String,
+    groups: Vec<String>,
+    tenant: Option<String>,
+    federated: Vec<String>,
+}
+
+/// The audience table as a condition, for a caller (`None`: anonymous; admins need none).
+fn rule<C: AudienceColumns>(caller: Option<&RuleInput>) -> Condition {
+    let Some(caller) = caller else {
+        return Condition::all().add(audience_is::<C>(Audience::Everyone));
     };
     let owner = C::OWNER;
     let mut rules = Condition::any()
@@ -106,13 +260,13 @@ fn rule<C: AudienceColumns>(viewer: &Viewer) -> Condition {
         .add(
             Condition::all()
                 .add(audience_is::<C>(Audience::Family))
-                .add(owner.in_subquery(owners_relating_to(caller, &[RelationshipKind::Family]))),
+                .add(owner.in_subquery(owners_relating_to(&caller.id, &[RelationshipKind::Family]))),
         )
         .add(
             Condition::all()
                 .add(audience_is::<C>(Audience::Contacts))
                 .add(owner.in_subquery(owners_relating_to(
-                    caller,
+                    &caller.id,
                     &[RelationshipKind::Family, RelationshipKind::Contact],
                 ))),
         );
@@ -123,8 +277,8 @@ fn rule<C: AudienceColumns>(viewer: &Viewer) -> Condition {
                 .add(owner_in_groups::<C>(&caller.groups)),
         );
     }
-    if let Some(tenant) = &caller.tenant_id {
-        let mut federated = caller.federated_tenant_ids.clone();
+    if let Some(tenant) = &caller.tenant {
+        let mut federated = caller.federated.clone();
         federated.push(tenant.clone());
         rules = rules
             .add(
@@ -238,5 +392,89 @@ impl OwnerAudience {
             || (is(Audience::GroupMembers) && caller.groups.iter().any(|g| self.groups.contains(g)))
             || (is(Audience::Organization) && same_organization)
             || (is(Audience::FederatedOrganizations) && federated)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::values::UserId;
+    use crate::domain::Caller;
+
+    fn caller(groups: &[&str], tenant: Option<&str>, federated: &[&str]) -> Viewer {
+        Viewer::Caller(Caller {
+            id: UserId::parse("sub", "viewer-1").unwrap(),
+            name: None,
+            tenant_id: tenant.map(str::to_owned),
+            groups: groups.iter().map(|g| g.to_string()).collect(),
+            federated_tenant_ids: federated.iter().map(|f| f.to_string()).collect(),
+            app_id: None,
+            app_name: None,
+            device_id: None,
+            is_admin: false,
+        })
+    }
+
+    fn written(backend: DbBackend, condition: Condition) -> (String, Vec<Value>) {
+        writer(backend).1(&Expr::from(condition))
+    }
+
+    /// The rule written for this very viewer, without templates.
+    fn direct<C: AudienceColumns>(viewer: &Viewer, backend: DbBackend) -> (String, Vec<Value>) {
+        let input = viewer.caller().map(|c| RuleInput {
+            id: c.id.as_str().to_owned(),
+            groups: c.groups.clone(),
+            tenant: c.tenant_id.clone(),
+            federated: c.federated_tenant_ids.clone(),
+        });
+        let (sql, values) = written(backend, rule::<C>(input.as_ref()));
+        (format!("({sql})"), values)
+    }
+
+    #[test]
+    fn templates_give_the_text_and_values_of_the_rule_written_for_each_viewer() {
+        let viewers = [
+            Viewer::Anonymous,
+            caller(&[], None, &[]),
+            caller(&["g-1"], None, &[]),
+            caller(&[], Some("org-1"), &[]),
+            caller(&["g-1", "g-2", "g-3"], Some("org-1"), &["org-2", "org-3"]),
+            // Same shape as the one before, other claims: the same text, other values.
+            caller(&["h-1", "h-2", "h-3"], Some("org-9"), &["org-8", "org-7"]),
+        ];
+        for backend in [DbBackend::Postgres, DbBackend::MySql, DbBackend::Sqlite] {
+            for viewer in &viewers {
+                for _ in 0..2 {
+                    let via = written(backend, visible_to(viewer, backend));
+                    assert_eq!(via, direct::<interest::Column>(viewer, backend), "{viewer:?}");
+                    let via = written(backend, pair_visible_to(viewer, backend));
+                    assert_eq!(
+                        via,
+                        direct::<interest_tag_category::Column>(viewer, backend),
+                        "{viewer:?}"
+                    );
+                }
+            }
+        }
+        let (_, values) = written(DbBackend::Postgres, visible_to(&viewers[5], DbBackend::Postgres));
+        for claim in ["viewer-1", "h-1", "h-3", "org-9", "org-7"] {
+            assert!(values.contains(&Value::from(claim)), "{claim} in {values:?}");
+        }
+        assert!(written(
+            DbBackend::Postgres,
+            visible_to(&caller(&[], None, &[]), DbBackend::Postgres)
+        )
+        .0
+        .contains("\"interest\".\"user_id\""));
+    }
+
+    #[test]
+    fn admins_see_everything() {
+        let Viewer::Caller(mut admin) = caller(&["g"], Some("t"), &[]) else {
+            unreachable!()
+        };
+        admin.is_admin = true;
+        let condition = visible_to(&Viewer::Caller(admin), DbBackend::Postgres);
+        assert!(condition.is_empty());
     }
 }
