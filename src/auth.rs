@@ -4,14 +4,16 @@
 //! an error (HTTP 401), never a silent fallback to anonymous.
 
 use std::collections::HashMap;
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
-use std::sync::RwLock;
+use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, JwkSet, KeyAlgorithm};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::domain::values::UserId;
 use crate::domain::{Caller, Viewer};
@@ -169,6 +171,20 @@ impl Jwks {
     }
 }
 
+/// How long a verified token is taken on its text without checking its signature again: a
+/// bound on how long a key removed from the JWKS still admits the tokens it signed.
+const VERIFIED_FOR: Duration = Duration::from_secs(60);
+/// Most verified tokens remembered (about 500 bytes each).
+const VERIFIED_CAPACITY: usize = 4096;
+
+/// A token whose signature and claims were checked: what it says and when it is valid.
+struct Verified {
+    caller: Caller,
+    exp: i64,
+    nbf: Option<i64>,
+    at: Instant,
+}
+
 /// Verifies tokens (and, holding an HS256 secret, mints them).
 pub struct Authenticator {
     hmac: Option<(DecodingKey, EncodingKey)>,
@@ -176,6 +192,18 @@ pub struct Authenticator {
     issuer: Option<String>,
     audience: Option<String>,
     leeway: Duration,
+    /// Tokens verified lately, by their text. A client sends the same token with every
+    /// request, and checking it (signature, claims, a caller built from them) cost more CPU
+    /// than the SQL of a lookup by id (bench/RESULTS.md). The expiry and not-before times are
+    /// still checked on every use.
+    verified: Mutex<lru::LruCache<TokenDigest, Verified>>,
+}
+
+/// A token's SHA-256: the memo's key, a third the size of the token's text.
+type TokenDigest = [u8; 32];
+
+fn digest(token: &str) -> TokenDigest {
+    Sha256::digest(token.as_bytes()).into()
 }
 
 impl Authenticator {
@@ -190,6 +218,7 @@ impl Authenticator {
             issuer: config.issuer,
             audience: config.audience,
             leeway: config.leeway,
+            verified: verified_memo(),
         })
     }
 
@@ -201,6 +230,7 @@ impl Authenticator {
             issuer,
             audience,
             leeway: Duration::from_secs(60),
+            verified: verified_memo(),
         }
     }
 
@@ -232,6 +262,10 @@ impl Authenticator {
             Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
             _ => return Err(AuthError("the Authorization header must be `Bearer <token>`")),
         };
+        let remembered_as = digest(token);
+        if let Some(caller) = self.recall(&remembered_as) {
+            return Ok(Viewer::Caller(caller));
+        }
         let header = jsonwebtoken::decode_header(token).map_err(|_| AuthError("the token is invalid"))?;
         let (key, algorithm) = match header.alg {
             Algorithm::HS256 => match &self.hmac {
@@ -265,7 +299,37 @@ impl Authenticator {
                 _ => AuthError("the token is invalid"),
             }
         })?;
-        caller_of(data.claims).map(Viewer::Caller)
+        let (exp, nbf) = (data.claims.exp, data.claims.nbf);
+        let caller = caller_of(data.claims)?;
+        if let Ok(mut memo) = self.verified.lock() {
+            let entry = Verified {
+                caller: caller.clone(),
+                exp,
+                nbf,
+                at: Instant::now(),
+            };
+            memo.put(remembered_as, entry);
+        }
+        Ok(Viewer::Caller(caller))
+    }
+
+    /// The caller of a token verified less than [`VERIFIED_FOR`] ago and valid now, with the
+    /// same leeway as a full check; `None` sends the token through the full check (which also
+    /// gives the reason an expired one is refused).
+    fn recall(&self, key: &TokenDigest) -> Option<Caller> {
+        let mut memo = self.verified.lock().ok()?;
+        let entry = memo.get(key)?;
+        let now = chrono::Utc::now().timestamp();
+        let leeway = i64::try_from(self.leeway.as_secs()).unwrap_or(i64::MAX);
+        let valid = entry.at.elapsed() < VERIFIED_FOR
+            && now.saturating_sub(leeway) <= entry.exp
+            && entry.nbf.is_none_or(|nbf| nbf <= now.saturating_add(leeway));
+        if valid {
+            Some(entry.caller.clone())
+        } else {
+            memo.pop(key);
+            None
+        }
     }
 
     /// A signed HS256 token for `claims`, with the configured issuer and audience filled in.
@@ -286,6 +350,12 @@ impl Authenticator {
             encoding,
         )?)
     }
+}
+
+fn verified_memo() -> Mutex<lru::LruCache<TokenDigest, Verified>> {
+    Mutex::new(lru::LruCache::new(
+        NonZeroUsize::new(VERIFIED_CAPACITY).unwrap_or(NonZeroUsize::MIN),
+    ))
 }
 
 /// Longest organization id accepted in `tid`.

@@ -5,6 +5,7 @@
 //! what was last recorded answers the common case without touching the database.
 
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::sync::Mutex;
 
 use entity::{directory_group, directory_user, interest, interest_tag_category};
@@ -18,10 +19,20 @@ use super::values::UserId;
 use super::viewer::Caller;
 use crate::error::AppResult;
 
-/// Remembers what was last recorded for each caller, per process.
+/// Remembers what was last recorded for each caller, per process: a hash of their claims
+/// (SipHash with fixed keys; a change colliding with the previous claims of the same caller,
+/// 1 in 2^64, would leave the entry as it was until their next change).
 #[derive(Debug, Default)]
 pub struct Directory {
-    recorded: Mutex<HashMap<String, String>>,
+    recorded: Mutex<HashMap<String, u64>>,
+}
+
+/// The claims the directory holds, hashed. Cheaper than [`fingerprint`] (serializing and
+/// SHA-256), which cost as much CPU per request as verifying the token.
+fn claims_hash(caller: &Caller) -> u64 {
+    let mut hasher = std::hash::DefaultHasher::new();
+    (&caller.name, &caller.tenant_id, &caller.groups).hash(&mut hasher);
+    hasher.finish()
 }
 
 /// How many callers the memo holds before it starts over (a bound on memory, not a cache policy).
@@ -34,30 +45,31 @@ fn fingerprint(caller: &Caller) -> String {
 }
 
 impl Directory {
-    fn known(&self, id: &str, print: &str) -> bool {
+    fn known(&self, caller: &Caller, claims: u64) -> bool {
         self.recorded
             .lock()
-            .map(|memo| memo.get(id).is_some_and(|p| p == print))
+            .map(|memo| memo.get(caller.id.as_str()) == Some(&claims))
             .unwrap_or(false)
     }
 
-    fn remember(&self, id: &str, print: String) {
+    fn remember(&self, caller: &Caller, claims: u64) {
         if let Ok(mut memo) = self.recorded.lock() {
             if memo.len() >= MEMO_LIMIT {
                 memo.clear();
             }
-            memo.insert(id.to_owned(), print);
+            memo.insert(caller.id.as_str().to_owned(), claims);
         }
     }
 
     /// Records `caller` unless the directory already holds these claims.
     #[tracing::instrument(level = "debug", name = "directory.record", skip_all)]
     pub async fn record(&self, db: &DatabaseConnection, caller: &Caller) -> AppResult<()> {
-        let id = caller.id.as_str();
-        let print = fingerprint(caller);
-        if self.known(id, &print) {
+        let claims = claims_hash(caller);
+        if self.known(caller, claims) {
             return Ok(());
         }
+        let id = caller.id.as_str();
+        let print = fingerprint(caller);
         let stored = directory_user::Entity::find_by_id(id.to_owned())
             .one(db)
             .await?
@@ -66,7 +78,7 @@ impl Directory {
             write(db, caller, &print).await?;
             tracing::debug!(user = id, "directory entry written");
         }
-        self.remember(id, print);
+        self.remember(caller, claims);
         Ok(())
     }
 }
