@@ -1,5 +1,6 @@
 //! The application: state, router and server lifecycle.
 
+use async_graphql::ValidationMode;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -44,6 +45,9 @@ impl std::ops::Deref for AppState {
 /// The fields of [`AppState`].
 pub struct Shared {
     pub schema: AppSchema,
+    /// The same schema validating only the limits, for documents that passed every rule
+    /// before (`transport::documents::plain_variables`).
+    pub checked_schema: AppSchema,
     pub db: DatabaseConnection,
     pub auth: Arc<Authenticator>,
     pub federation: Arc<Federation>,
@@ -169,18 +173,18 @@ impl Application {
         };
         let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
         let open_sockets = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let limits = Limits {
+            max_depth: settings.max_depth,
+            max_complexity: settings.max_complexity,
+            max_recursive_depth: settings.max_recursion,
+            introspection: settings.introspection,
+        };
+        let schema = |validation| {
+            graphql::build_schema(db.clone(), publisher.clone(), bus.clone(), limits, validation)
+        };
         let state = AppState(Arc::new(Shared {
-            schema: graphql::build_schema(
-                db.clone(),
-                publisher.clone(),
-                bus.clone(),
-                Limits {
-                    max_depth: settings.max_depth,
-                    max_complexity: settings.max_complexity,
-                    max_recursive_depth: settings.max_recursion,
-                    introspection: settings.introspection,
-                },
-            ),
+            schema: schema(ValidationMode::Strict),
+            checked_schema: schema(ValidationMode::Fast),
             bus,
             publisher,
             public_url: settings.public_url.as_deref().map(Arc::from),

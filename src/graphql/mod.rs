@@ -8,7 +8,7 @@ pub mod query;
 pub mod subscription;
 pub mod types;
 
-use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
+use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder, ValidationMode};
 use sea_orm::DatabaseConnection;
 
 use crate::domain::events::{EventBus, Publisher};
@@ -70,9 +70,22 @@ pub fn schema_builder(limits: Limits) -> SchemaBuilder<Query, Mutation, Subscrip
     }
 }
 
-/// The schema with its database and event plumbing, ready to serve.
-pub fn build_schema(db: DatabaseConnection, events: Publisher, bus: EventBus, limits: Limits) -> AppSchema {
-    schema_builder(limits).data(db).data(events).data(bus).finish()
+/// The schema with its database and event plumbing, ready to serve. `Strict` runs every
+/// validation rule; `Fast` only the limits (complexity, depth), for documents that already
+/// passed `Strict` (`transport::documents`).
+pub fn build_schema(
+    db: DatabaseConnection,
+    events: Publisher,
+    bus: EventBus,
+    limits: Limits,
+    validation: ValidationMode,
+) -> AppSchema {
+    schema_builder(limits)
+        .validation_mode(validation)
+        .data(db)
+        .data(events)
+        .data(bus)
+        .finish()
 }
 
 /// The SDL of the schema (the text of `schema.graphql`).

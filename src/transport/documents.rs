@@ -2,20 +2,61 @@
 //! (Apollo Client, codegen'd documents, persisted queries), and parsing is a large part of the
 //! CPU a small request costs. Bounded in entries and in the size of each text; a text that does
 //! not parse is never kept.
+//!
+//! A kept document also remembers that it passed full validation once. Validation rules are
+//! about the document and the schema, which do not change, except for the check of variable
+//! values; so a later request with the same text needs only that check, and the limits
+//! (complexity, depth), which variables can change too. See [`plain_variables`].
 
 use std::num::NonZeroUsize;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::parser::types::{BaseType, ExecutableDocument, OperationDefinition, Type};
+use async_graphql::{Value, Variables};
 use lru::LruCache;
 
 /// Longest query text kept (bytes): what a real client sends is far shorter; a bigger one is
 /// parsed every time rather than letting a few large documents take the memory.
 const MAX_TEXT: usize = 8 * 1024;
 
+/// A parsed document and what is known of it.
+pub struct Document {
+    pub parsed: ExecutableDocument,
+    /// Kept in the cache (so worth marking validated).
+    cached: bool,
+    /// A request with this text passed every validation rule.
+    validated: AtomicBool,
+}
+
+impl Document {
+    fn new(parsed: ExecutableDocument, cached: bool) -> Arc<Self> {
+        Arc::new(Self {
+            parsed,
+            cached,
+            validated: AtomicBool::new(false),
+        })
+    }
+
+    /// Whether a request with this text already passed full validation.
+    pub fn validated(&self) -> bool {
+        self.validated.load(Ordering::Relaxed)
+    }
+
+    /// Remembers that a request with this text passed full validation.
+    pub fn mark_validated(&self) {
+        self.validated.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether marking it is worth keeping a handle on it.
+    pub fn is_cached(&self) -> bool {
+        self.cached
+    }
+}
+
 /// The documents of this process, least recently used out first.
 pub struct DocumentCache {
-    cache: Option<Mutex<LruCache<String, Arc<ExecutableDocument>>>>,
+    cache: Option<Mutex<LruCache<String, Arc<Document>>>>,
 }
 
 impl DocumentCache {
@@ -27,14 +68,14 @@ impl DocumentCache {
     }
 
     /// The document of `text`, parsed now or earlier.
-    pub fn parse(&self, text: &str) -> async_graphql::parser::Result<Arc<ExecutableDocument>> {
+    pub fn parse(&self, text: &str) -> async_graphql::parser::Result<Arc<Document>> {
         let Some(cache) = self.cache.as_ref().filter(|_| text.len() <= MAX_TEXT) else {
-            return async_graphql::parser::parse_query(text).map(Arc::new);
+            return async_graphql::parser::parse_query(text).map(|d| Document::new(d, false));
         };
         if let Some(found) = cache.lock().ok().and_then(|mut c| c.get(text).cloned()) {
             return Ok(found);
         }
-        let document = Arc::new(async_graphql::parser::parse_query(text)?);
+        let document = Document::new(async_graphql::parser::parse_query(text)?, true);
         if let Ok(mut c) = cache.lock() {
             c.put(text.to_owned(), document.clone());
         }
@@ -44,8 +85,52 @@ impl DocumentCache {
 
 /// The document itself, for `async_graphql::Request::set_parsed_query`: moved out when nothing
 /// else holds it, cloned from the cache otherwise.
-pub fn owned(document: Arc<ExecutableDocument>) -> ExecutableDocument {
-    Arc::try_unwrap(document).unwrap_or_else(|shared| (*shared).clone())
+pub fn owned(document: Arc<Document>) -> ExecutableDocument {
+    Arc::try_unwrap(document)
+        .map(|d| d.parsed)
+        .unwrap_or_else(|shared| shared.parsed.clone())
+}
+
+/// Whether the only validation rule that reads variables would pass for `operation` with
+/// `variables`, by checks cheaper than running every rule: each variable is of a built-in
+/// scalar type (or a list of one), and each value given is valid for its type by that scalar's
+/// own test in async-graphql (`ScalarType::is_valid`). Anything else — enums, input objects,
+/// custom scalars, an explicit null (whose validity depends on where the variable is used) — is
+/// `false`, and the request goes through full validation.
+pub fn plain_variables(operation: &OperationDefinition, variables: &Variables) -> bool {
+    operation.variable_definitions.iter().all(|definition| {
+        let definition = &definition.node;
+        let ty = &definition.var_type.node;
+        is_builtin(ty)
+            && variables
+                .get(&definition.name.node)
+                .is_none_or(|value| valid_builtin(ty, value))
+    })
+}
+
+fn is_builtin(ty: &Type) -> bool {
+    match &ty.base {
+        BaseType::List(inner) => is_builtin(inner),
+        BaseType::Named(name) => matches!(name.as_str(), "String" | "ID" | "Int" | "Float" | "Boolean"),
+    }
+}
+
+/// async-graphql's `is_valid_input_value` for built-in scalars, nulls excluded.
+fn valid_builtin(ty: &Type, value: &Value) -> bool {
+    match (&ty.base, value) {
+        (_, Value::Null) => false,
+        (BaseType::List(inner), Value::List(items)) => items.iter().all(|item| valid_builtin(inner, item)),
+        // A single value where a list is expected is coerced to a list of one.
+        (BaseType::List(inner), single) => valid_builtin(inner, single),
+        (BaseType::Named(name), value) => match name.as_str() {
+            "String" => matches!(value, Value::String(_)),
+            "ID" => matches!(value, Value::String(_)) || matches!(value, Value::Number(n) if n.is_i64()),
+            "Int" => matches!(value, Value::Number(n) if n.is_i64()),
+            "Float" => matches!(value, Value::Number(_)),
+            "Boolean" => matches!(value, Value::Boolean(_)),
+            _ => false,
+        },
+    }
 }
 
 #[cfg(test)]
@@ -68,6 +153,40 @@ mod tests {
         cache.parse("{ a }").unwrap();
         cache.parse("{ c }").unwrap(); // evicts b
         assert!(Arc::ptr_eq(&a, &cache.parse("{ a }").unwrap()));
+    }
+
+    fn plain(query: &str, variables: serde_json::Value) -> bool {
+        let document = async_graphql::parser::parse_query(query).unwrap();
+        let (_, operation) = document.operations.iter().next().unwrap();
+        plain_variables(&operation.node, &Variables::from_json(variables))
+    }
+
+    #[test]
+    fn only_valid_values_of_built_in_scalars_are_plain() {
+        let q = "query($i: ID!, $n: Int, $f: Float, $s: String, $b: Boolean, $l: [ID!]) { a }";
+        assert!(plain(q, serde_json::json!({})));
+        assert!(plain(
+            q,
+            serde_json::json!({ "i": "x", "n": 3, "f": 1.5, "s": "y", "b": true, "l": ["a", 7] })
+        ));
+        assert!(plain(q, serde_json::json!({ "i": 42, "f": 2, "l": "single" })));
+        for bad in [
+            serde_json::json!({ "i": true }),
+            serde_json::json!({ "i": 1.5 }),
+            serde_json::json!({ "n": "3" }),
+            serde_json::json!({ "n": 3.5 }),
+            serde_json::json!({ "f": "1" }),
+            serde_json::json!({ "s": 1 }),
+            serde_json::json!({ "b": 1 }),
+            serde_json::json!({ "l": ["a", null] }),
+            serde_json::json!({ "l": [true] }),
+            serde_json::json!({ "s": null }),
+            serde_json::json!({ "s": { "an": "object" } }),
+        ] {
+            assert!(!plain(q, bad.clone()), "{bad}");
+        }
+        assert!(!plain("query($t: CollaborationTag) { a }", serde_json::json!({})));
+        assert!(!plain("query($t: [InterestFilter]) { a }", serde_json::json!({})));
     }
 
     #[test]

@@ -16,6 +16,8 @@ use crate::graphql::request_error_code;
 use crate::metrics;
 use crate::persisted::PersistedError;
 
+use super::documents::{plain_variables, Document};
+
 pub(crate) fn error_json(message: &str, code: ErrorCode, field: Option<&str>) -> Value {
     let mut extensions = Map::new();
     extensions.insert("code".into(), json!(code.as_str()));
@@ -163,8 +165,11 @@ pub(super) struct Prepared {
     pub(super) name: Option<String>,
     pub(super) query: String,
     pub(super) params: Params,
-    pub(super) document: Arc<async_graphql::parser::types::ExecutableDocument>,
+    pub(super) document: Arc<Document>,
     pub(super) operation_type: OperationType,
+    /// The variables need no check beyond [`plain_variables`] once the document passed full
+    /// validation.
+    pub(super) plain_variables: bool,
 }
 
 /// What `prepare` checks beyond parsing.
@@ -235,7 +240,7 @@ pub(super) fn prepare(
         .documents
         .parse(&text)
         .map_err(|err| request_error(err.to_string(), ErrorCode::GraphqlParseFailed))?;
-    let operation = match (&document.operations, params.operation_name.as_deref()) {
+    let operation = match (&document.parsed.operations, params.operation_name.as_deref()) {
         (DocumentOperations::Single(op), None) => Some(&op.node),
         (DocumentOperations::Single(_), Some(_)) => None,
         (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| &op.node),
@@ -277,16 +282,17 @@ pub(super) fn prepare(
         }
     }
     let operation_type = operation.ty;
+    let plain_variables = plain_variables(operation, &params.variables);
     // async-graphql answers disabled introspection with silent nulls; say it instead.
     let introspects =
         |f: &async_graphql::parser::types::Field| matches!(f.name.node.as_str(), "__schema" | "__type");
-    if !limits.introspection && count_fields(&document, &introspects) > 0 {
+    if !limits.introspection && count_fields(&document.parsed, &introspects) > 0 {
         return Err(request_error(
             "introspection is disabled on this server".into(),
             ErrorCode::GraphqlValidationFailed,
         ));
     }
-    let aliases = count_fields(&document, &|f| f.alias.is_some());
+    let aliases = count_fields(&document.parsed, &|f| f.alias.is_some());
     if aliases > limits.max_aliases {
         return Err(request_error(
             format!(
@@ -299,7 +305,7 @@ pub(super) fn prepare(
     let name = params
         .operation_name
         .clone()
-        .or_else(|| match &document.operations {
+        .or_else(|| match &document.parsed.operations {
             DocumentOperations::Multiple(ops) if ops.len() == 1 => ops.keys().next().map(|n| n.to_string()),
             _ => None,
         });
@@ -309,6 +315,7 @@ pub(super) fn prepare(
         params,
         document,
         operation_type,
+        plain_variables,
     })
 }
 
@@ -325,8 +332,17 @@ pub(super) async fn run(state: &AppState, viewer: &Viewer, prepared: Prepared) -
         query,
         params,
         document,
+        plain_variables,
         ..
     } = prepared;
+    // A text that passed full validation before needs only what its variables can change.
+    let revalidate = plain_variables && document.validated();
+    let schema = if revalidate {
+        &state.checked_schema
+    } else {
+        &state.schema
+    };
+    let to_mark = (!revalidate && document.is_cached()).then(|| document.clone());
     let mut request = async_graphql::Request::new(query)
         .variables(params.variables)
         .data(RequestLoaders::new(
@@ -339,8 +355,7 @@ pub(super) async fn run(state: &AppState, viewer: &Viewer, prepared: Prepared) -
         request = request.operation_name(name);
     }
     request.set_parsed_query(super::documents::owned(document));
-    let Ok(response) = tokio::time::timeout(state.request_timeout, state.schema.execute(request)).await
-    else {
+    let Ok(response) = tokio::time::timeout(state.request_timeout, schema.execute(request)).await else {
         return Outcome {
             body: json!({ "errors": [error_json(
                 &format!("the operation ran longer than the {} ms limit", state.request_timeout.as_millis()),
@@ -351,6 +366,9 @@ pub(super) async fn run(state: &AppState, viewer: &Viewer, prepared: Prepared) -
         };
     };
     let request_error = is_request_error(&response);
+    if let Some(document) = to_mark.filter(|_| !request_error) {
+        document.mark_validated();
+    }
     let mut body = Map::new();
     if !request_error {
         body.insert(

@@ -13,8 +13,10 @@ api_tests!(
     a_mutation_over_get_is_405_with_allow_post_and_changes_nothing,
     the_accept_header_picks_the_response_type,
     parse_and_validation_errors_carry_their_codes,
+    a_document_validated_before_is_still_checked_against_each_requests_variables,
     operation_resolution_failures_carry_their_code,
     a_bad_expired_or_foreign_token_is_401_never_anonymous,
+    a_token_remembered_as_verified_still_expires,
     malformed_requests_are_400_with_a_code,
     batches_run_each_operation_and_are_capped,
     an_oversized_body_is_413,
@@ -234,6 +236,46 @@ async fn parse_and_validation_errors_carry_their_codes(db: TestDatabase) {
     }
 }
 
+/// A query text that passed validation once skips the rules that only read the document on
+/// later requests; the values of each request's variables must still be checked, with the
+/// same request error as on first sight.
+async fn a_document_validated_before_is_still_checked_against_each_requests_variables(db: TestDatabase) {
+    let app = spawn_app(&db).await;
+    let scalars = "query($n: Int, $a: String) { interests(first: $n, after: $a) { totalCount } }";
+    let enums =
+        "query($t: [CollaborationTag!]) { interests(filter: {collaborationTags: $t}) { totalCount } }";
+    let send = |query: &str, variables: serde_json::Value| {
+        let body = json!({ "query": query, "variables": variables }).to_string();
+        let app = &app;
+        async move { post_raw(app, &body, Some("application/graphql-response+json")).await }
+    };
+    let cases = [
+        (scalars, json!({ "n": 2 }), json!({ "n": "ten" })),
+        (scalars, json!({ "n": 2 }), json!({ "n": 2.5 })),
+        (scalars, json!({ "n": 2, "a": null }), json!({ "a": 5 })),
+        (
+            enums,
+            json!({ "t": ["ABLE_TO_MENTOR"] }),
+            json!({ "t": ["NOPE"] }),
+        ),
+    ];
+    for (query, good, bad) in cases {
+        for _ in 0..2 {
+            let fine = send(query, good.clone()).await;
+            assert_eq!(fine.status, 200, "{query} {good}: {:#}", fine.body);
+            assert_eq!(fine.data("interests.totalCount"), 0, "{query} {good}");
+            let refused = send(query, bad.clone()).await;
+            assert_eq!(refused.status, 400, "{query} {bad}: {:#}", refused.body);
+            assert_eq!(
+                refused.code().as_deref(),
+                Some("GRAPHQL_VALIDATION_FAILED"),
+                "{query} {bad}"
+            );
+            assert!(refused.body.get("data").is_none(), "{query} {bad}");
+        }
+    }
+}
+
 async fn operation_resolution_failures_carry_their_code(db: TestDatabase) {
     let app = spawn_app(&db).await;
     let two = "query A { interests { totalCount } } query B { interests { totalCount } }";
@@ -285,6 +327,28 @@ async fn a_bad_expired_or_foreign_token_is_401_never_anonymous(db: TestDatabase)
     let anonymous_me = app.graphql("{ me { id } }", json!({}), None).await;
     assert_eq!(anonymous_me.status, 200);
     assert_eq!(anonymous_me.code().as_deref(), Some("UNAUTHENTICATED"));
+}
+
+/// Verified tokens are remembered by their text (to spare the signature check on every
+/// request); their expiry is still checked on every use.
+async fn a_token_remembered_as_verified_still_expires(db: TestDatabase) {
+    let app = spawn_app_with(&db, |s| s.jwt_leeway = std::time::Duration::ZERO).await;
+    let mut short = User::new("alice");
+    short.claims.exp = chrono::Utc::now().timestamp() + 2;
+    let short = app.token(short);
+    for _ in 0..2 {
+        let response = app.graphql("{ me { id } }", json!({}), Some(&short)).await;
+        assert_eq!(response.ok().data("me.id"), "alice");
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    let response = app.graphql(COUNT, json!({}), Some(&short)).await;
+    assert_eq!(response.status, 401, "{:#}", response.body);
+    assert_eq!(response.code().as_deref(), Some("UNAUTHENTICATED"));
+    assert!(
+        response.body.to_string().contains("the token has expired"),
+        "{:#}",
+        response.body
+    );
 }
 
 async fn malformed_requests_are_400_with_a_code(db: TestDatabase) {
