@@ -72,9 +72,12 @@ FROM seed s JOIN seed_lists l ON l.id = s.id;
 
 INSERT INTO interest_category (interest_id, category_key) SELECT id, lower(name) FROM seed_category;
 INSERT INTO interest_tag (interest_id, tag) SELECT id, tag FROM seed_tag;
-INSERT INTO interest_tag_category (interest_id, tag, category_key, created_at)
-SELECT t.id, t.tag, lower(c.name), s.ts
-FROM seed_tag t JOIN seed_category c ON c.id = t.id JOIN seed s ON s.id = t.id
+-- Each pair carries its interest's owner, audience and owner's organization (migration
+-- 000007), as the service writes them: discovery reads the audience rule from the pair.
+INSERT INTO interest_tag_category (interest_id, tag, category_key, created_at, user_id, allowed_audiences,
+                                   owner_tenant_id)
+SELECT t.id, t.tag, lower(c.name), s.ts, i.user_id, i.allowed_audiences, i.owner_tenant_id
+FROM seed_tag t JOIN seed_category c ON c.id = t.id JOIN seed s ON s.id = t.id JOIN interest i ON i.id = t.id
 ON CONFLICT DO NOTHING;
 
 COMMIT;
