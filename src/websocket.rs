@@ -72,8 +72,23 @@ struct Connection {
     out: mpsc::Sender<Message>,
 }
 
-fn text(value: Value) -> Message {
-    Message::Text(Utf8Bytes::from(value.to_string()))
+fn text(value: impl serde::Serialize) -> Message {
+    // Only a map with non-text keys could fail to serialize, and no message has one.
+    let written = serde_json::to_string(&value).unwrap_or_else(|err| {
+        tracing::error!(error = %err, "a message could not be written as JSON");
+        json!({ "type": "error", "payload": [{ "message": "internal server error" }] }).to_string()
+    });
+    Message::Text(Utf8Bytes::from(written))
+}
+
+/// A `next` (or legacy `data`) message: the result written straight from async-graphql's value
+/// (fields in the order of `json!`'s sorted keys, as every other message).
+#[derive(serde::Serialize)]
+struct Next<'a> {
+    id: &'a str,
+    payload: transport::Body,
+    #[serde(rename = "type")]
+    kind: &'static str,
 }
 
 fn close(code: u16, reason: &'static str) -> Message {
@@ -279,19 +294,20 @@ impl Connection {
                 first = false;
                 let message = if refused {
                     let errors = transport::errors_json(response.errors, true);
-                    json!({ "type": "error", "id": operation_id, "payload": errors })
+                    text(json!({ "type": "error", "id": operation_id, "payload": errors }))
                 } else {
-                    let mut body = serde_json::Map::new();
-                    body.insert(
-                        "data".into(),
-                        serde_json::to_value(&response.data).unwrap_or(Value::Null),
-                    );
-                    if !response.errors.is_empty() {
-                        body.insert("errors".into(), transport::errors_json(response.errors, false));
-                    }
-                    json!({ "type": protocol.next(), "id": operation_id, "payload": body })
+                    let errors =
+                        (!response.errors.is_empty()).then(|| transport::errors_json(response.errors, false));
+                    text(Next {
+                        id: &operation_id,
+                        payload: transport::Body::Executed {
+                            data: Some(response.data),
+                            errors,
+                        },
+                        kind: protocol.next(),
+                    })
                 };
-                if out.send(text(message)).await.is_err() || refused {
+                if out.send(message).await.is_err() || refused {
                     return;
                 }
             }

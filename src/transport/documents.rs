@@ -94,9 +94,11 @@ pub fn owned(document: Arc<Document>) -> ExecutableDocument {
 /// Whether the only validation rule that reads variables would pass for `operation` with
 /// `variables`, by checks cheaper than running every rule: each variable is of a built-in
 /// scalar type (or a list of one), and each value given is valid for its type by that scalar's
-/// own test in async-graphql (`ScalarType::is_valid`). Anything else — enums, input objects,
-/// custom scalars, an explicit null (whose validity depends on where the variable is used) — is
-/// `false`, and the request goes through full validation.
+/// own test in async-graphql (`ScalarType::is_valid`). An explicit null is plain where the
+/// declared type is nullable, the variable itself without a default: the document passed
+/// `VariableInAllowedPosition`, so such a variable is only used where null is allowed (one with
+/// a default may stand where null is not). Anything else — enums, input objects, custom
+/// scalars — is `false`, and the request goes through full validation.
 pub fn plain_variables(operation: &OperationDefinition, variables: &Variables) -> bool {
     operation.variable_definitions.iter().all(|definition| {
         let definition = &definition.node;
@@ -104,7 +106,10 @@ pub fn plain_variables(operation: &OperationDefinition, variables: &Variables) -
         is_builtin(ty)
             && variables
                 .get(&definition.name.node)
-                .is_none_or(|value| valid_builtin(ty, value))
+                .is_none_or(|value| match value {
+                    Value::Null => ty.nullable && definition.default_value.is_none(),
+                    value => valid_builtin(ty, value),
+                })
     })
 }
 
@@ -115,10 +120,10 @@ fn is_builtin(ty: &Type) -> bool {
     }
 }
 
-/// async-graphql's `is_valid_input_value` for built-in scalars, nulls excluded.
+/// async-graphql's `is_valid_input_value` for built-in scalars: null where the type allows it.
 fn valid_builtin(ty: &Type, value: &Value) -> bool {
     match (&ty.base, value) {
-        (_, Value::Null) => false,
+        (_, Value::Null) => ty.nullable,
         (BaseType::List(inner), Value::List(items)) => items.iter().all(|item| valid_builtin(inner, item)),
         // A single value where a list is expected is coerced to a list of one.
         (BaseType::List(inner), single) => valid_builtin(inner, single),
@@ -180,11 +185,22 @@ mod tests {
             serde_json::json!({ "b": 1 }),
             serde_json::json!({ "l": ["a", null] }),
             serde_json::json!({ "l": [true] }),
-            serde_json::json!({ "s": null }),
+            serde_json::json!({ "i": null }),
             serde_json::json!({ "s": { "an": "object" } }),
         ] {
             assert!(!plain(q, bad.clone()), "{bad}");
         }
+        // Null where the declared type allows it, the variable having no default.
+        assert!(plain(q, serde_json::json!({ "s": null, "n": null, "l": null })));
+        assert!(plain(
+            "query($l: [ID]) { a }",
+            serde_json::json!({ "l": ["a", null] })
+        ));
+        assert!(!plain(
+            "query($n: Int = 3) { a }",
+            serde_json::json!({ "n": null })
+        ));
+        assert!(plain("query($n: Int = 3) { a }", serde_json::json!({ "n": 4 })));
         assert!(!plain("query($t: CollaborationTag) { a }", serde_json::json!({})));
         assert!(!plain("query($t: [InterestFilter]) { a }", serde_json::json!({})));
     }

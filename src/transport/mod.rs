@@ -33,12 +33,21 @@ use operation::{
     document_limits, execute_post, observe, params_from_json, params_from_query_string, prepare, run,
     BadParams, Outcome,
 };
-pub(crate) use operation::{error_json, errors_json};
+pub(crate) use operation::{error_json, errors_json, Body};
 
-fn json_response(status: StatusCode, media: Media, body: &Value) -> Response {
+fn json_response(status: StatusCode, media: Media, body: &impl serde::Serialize) -> Response {
     // Straight into bytes: `to_string` goes through `Display`'s formatter adapter, which made
-    // writing a page of 20 interests cost as much as resolving it (callgrind, W2). The same text.
-    let text = serde_json::to_vec(body).unwrap_or_else(|_| body.to_string().into_bytes());
+    // writing a page of 20 interests cost as much as resolving it (callgrind, W2).
+    let (status, text) = match serde_json::to_vec(body) {
+        Ok(text) => (status, text),
+        Err(err) => {
+            // Only a map with non-text keys could fail, and no answer has one.
+            tracing::error!(error = %err, "a response could not be written as JSON");
+            let error = error_json("internal server error", ErrorCode::InternalServerError, None);
+            let fallback = json!({ "errors": [error] }).to_string().into_bytes();
+            (StatusCode::INTERNAL_SERVER_ERROR, fallback)
+        }
+    };
     let mut response = (status, text).into_response();
     response
         .headers_mut()
@@ -202,13 +211,13 @@ pub async fn graphql_post(
             for item in items {
                 let body = match params_from_json(item) {
                     Ok(params) => execute_post(&state, &viewer, params).await.body,
-                    Err(BadParams(message, field)) => {
-                        json!({ "errors": [error_json(&message, ErrorCode::BadUserInput, Some(field))] })
-                    }
+                    Err(BadParams(message, field)) => Body::Json(
+                        json!({ "errors": [error_json(&message, ErrorCode::BadUserInput, Some(field))] }),
+                    ),
                 };
                 results.push(body);
             }
-            json_response(StatusCode::OK, media, &Value::Array(results))
+            json_response(StatusCode::OK, media, &results)
         }
         single => match params_from_json(single) {
             Err(BadParams(message, field)) => refuse(

@@ -109,8 +109,70 @@ pub(super) fn params_from_query_string(raw: &str) -> Result<Params, BadParams> {
 
 /// The outcome of one operation: its JSON and whether it failed before execution.
 pub(super) struct Outcome {
-    pub(super) body: Value,
+    pub(super) body: Body,
     pub(super) request_error: bool,
+}
+
+/// The JSON answer to one operation.
+pub(crate) enum Body {
+    /// Written here: a request refused before execution.
+    Json(Value),
+    /// What execution produced: data (none for a request error) and errors, written out as they
+    /// are rather than through a `serde_json::Value` copy of the whole tree (a sixth of a W2
+    /// request's CPU: bench/RESULTS.md).
+    Executed {
+        data: Option<async_graphql::Value>,
+        errors: Option<Value>,
+    },
+}
+
+impl Body {
+    /// Whether the answer carries errors.
+    pub(super) fn has_errors(&self) -> bool {
+        match self {
+            Body::Json(value) => value.get("errors").is_some(),
+            Body::Executed { errors, .. } => errors.is_some(),
+        }
+    }
+}
+
+impl serde::Serialize for Body {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        match self {
+            Body::Json(value) => value.serialize(serializer),
+            Body::Executed { data, errors } => {
+                let entries = usize::from(data.is_some()) + usize::from(errors.is_some());
+                let mut map = serializer.serialize_map(Some(entries))?;
+                if let Some(data) = data {
+                    map.serialize_entry("data", &Sorted(data))?;
+                }
+                if let Some(errors) = errors {
+                    map.serialize_entry("errors", errors)?;
+                }
+                map.end()
+            }
+        }
+    }
+}
+
+/// An async-graphql value written with each object's keys in order. async-graphql fills an
+/// object in the order its fields finish resolving, which varies from run to run; the same
+/// query should read the same, as it did when the answer went through `serde_json::Value`.
+struct Sorted<'a>(&'a async_graphql::Value);
+
+impl serde::Serialize for Sorted<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            async_graphql::Value::List(items) => serializer.collect_seq(items.iter().map(Sorted)),
+            async_graphql::Value::Object(fields) => {
+                let mut entries: Vec<_> = fields.iter().collect();
+                entries.sort_unstable_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
+                serializer.collect_map(entries.into_iter().map(|(k, v)| (k.as_str(), Sorted(v))))
+            }
+            scalar => scalar.serialize(serializer),
+        }
+    }
 }
 
 fn has_code(err: &ServerError) -> bool {
@@ -154,7 +216,7 @@ pub(crate) fn errors_json(errors: Vec<ServerError>, request_error: bool) -> Valu
 
 fn request_error(message: String, code: ErrorCode) -> Outcome {
     Outcome {
-        body: json!({ "errors": [error_json(&message, code, None)] }),
+        body: Body::Json(json!({ "errors": [error_json(&message, code, None)] })),
         request_error: true,
     }
 }
@@ -272,11 +334,11 @@ pub(super) fn prepare(
             .is_some_and(|v| *v != async_graphql::Value::Null);
         if !definition.var_type.node.nullable && definition.default_value.is_none() && !given {
             return Err(Outcome {
-                body: json!({ "errors": [error_json(
+                body: Body::Json(json!({ "errors": [error_json(
                     &format!("variable ${name} of type {} is required", definition.var_type.node),
                     ErrorCode::BadUserInput,
                     Some(name.as_str()),
-                )] }),
+                )] })),
                 request_error: true,
             });
         }
@@ -357,11 +419,11 @@ pub(super) async fn run(state: &AppState, viewer: &Viewer, prepared: Prepared) -
     request.set_parsed_query(super::documents::owned(document));
     let Ok(response) = tokio::time::timeout(state.request_timeout, schema.execute(request)).await else {
         return Outcome {
-            body: json!({ "errors": [error_json(
+            body: Body::Json(json!({ "errors": [error_json(
                 &format!("the operation ran longer than the {} ms limit", state.request_timeout.as_millis()),
                 ErrorCode::QueryTooComplex,
                 None,
-            )] }),
+            )] })),
             request_error: true,
         };
     };
@@ -369,18 +431,12 @@ pub(super) async fn run(state: &AppState, viewer: &Viewer, prepared: Prepared) -
     if let Some(document) = to_mark.filter(|_| !request_error) {
         document.mark_validated();
     }
-    let mut body = Map::new();
-    if !request_error {
-        body.insert(
-            "data".into(),
-            serde_json::to_value(&response.data).unwrap_or(Value::Null),
-        );
-    }
-    if !response.errors.is_empty() {
-        body.insert("errors".into(), errors_json(response.errors, request_error));
-    }
+    let errors = (!response.errors.is_empty()).then(|| errors_json(response.errors, request_error));
     Outcome {
-        body: Value::Object(body),
+        body: Body::Executed {
+            data: (!request_error).then_some(response.data),
+            errors,
+        },
         request_error,
     }
 }
@@ -404,10 +460,67 @@ pub(super) async fn execute_post(state: &AppState, viewer: &Viewer, params: Para
 pub(super) fn observe(state: &AppState, operation: Option<&str>, outcome: &Outcome, started: Instant) {
     let result = if outcome.request_error {
         metrics::Outcome::Rejected
-    } else if outcome.body.get("errors").is_some() {
+    } else if outcome.body.has_errors() {
         metrics::Outcome::Error
     } else {
         metrics::Outcome::Ok
     };
     state.metrics.observe(operation, result, started.elapsed());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use async_graphql::indexmap::IndexMap;
+    use async_graphql::{Name, Value as GqlValue};
+
+    fn object(fields: Vec<(&str, GqlValue)>) -> GqlValue {
+        GqlValue::Object(
+            fields
+                .into_iter()
+                .map(|(k, v)| (Name::new(k), v))
+                .collect::<IndexMap<_, _>>(),
+        )
+    }
+
+    /// The same answer reads the same whatever order its fields finished in: as the
+    /// `serde_json::Value` it replaced wrote it (keys sorted), scalars as async-graphql writes them.
+    #[test]
+    fn an_executed_body_writes_every_object_with_sorted_keys() {
+        let item = |id: i32| {
+            object(vec![
+                ("webUrl", GqlValue::Null),
+                ("id", GqlValue::from(id)),
+                (
+                    "tags",
+                    GqlValue::List(vec![GqlValue::Enum(Name::new("ABLE_TO_MENTOR"))]),
+                ),
+                ("displayName", GqlValue::from("Rust \"async\"")),
+            ])
+        };
+        let data = object(vec![(
+            "user",
+            object(vec![
+                ("nodes", GqlValue::List(vec![item(2), item(1)])),
+                ("count", GqlValue::from(2.5)),
+            ]),
+        )]);
+        let errors = json!([{ "message": "m", "path": ["user"] }]);
+        let body = Body::Executed {
+            data: Some(data.clone()),
+            errors: Some(errors.clone()),
+        };
+        let written = serde_json::to_string(&body).unwrap();
+        let mut through_value = Map::new();
+        through_value.insert("data".into(), serde_json::to_value(&data).unwrap());
+        through_value.insert("errors".into(), errors);
+        assert_eq!(written, Value::Object(through_value).to_string());
+        assert!(written
+            .starts_with(r#"{"data":{"user":{"count":2.5,"nodes":[{"displayName":"Rust \"async\"","id":2,"#));
+        let refused = Body::Executed {
+            data: None,
+            errors: Some(json!([])),
+        };
+        assert_eq!(serde_json::to_string(&refused).unwrap(), r#"{"errors":[]}"#);
+    }
 }
