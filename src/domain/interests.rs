@@ -26,7 +26,7 @@ use super::values::{
     UserId,
 };
 use super::viewer::{Caller, Viewer};
-use super::visibility::visible_to;
+use super::visibility::{interest_by_id, visible_to};
 use crate::error::{AppError, AppResult};
 
 /// One identity of an [`IdentitySet`].
@@ -200,10 +200,8 @@ async fn find_visible(
     viewer: &Viewer,
     id: InterestId,
 ) -> AppResult<Option<interest::Model>> {
-    Ok(interest::Entity::find_by_id(id.uuid())
-        .filter(visible_to(viewer, db.get_database_backend()))
-        .one(db)
-        .await?)
+    let statement = interest_by_id(viewer, db.get_database_backend(), id.uuid());
+    Ok(interest::Entity::find().from_raw_sql(statement).one(db).await?)
 }
 
 /// The interest with `id`, or `None` when it does not exist or `viewer` may not see it.

@@ -28,11 +28,15 @@ use std::collections::BTreeSet;
 use std::num::NonZeroUsize;
 use std::sync::{Arc, LazyLock, Mutex};
 
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
+    Statement,
+};
+use uuid::Uuid;
 
 use super::relationships::RelationshipKind;
 use super::values::Audience;
-use super::viewer::Viewer;
+use super::viewer::{Caller, Viewer};
 use crate::error::AppResult;
 
 /// The columns the rule reads, of the table a query filters: the interest itself, or a
@@ -102,15 +106,72 @@ pub fn pair_visible_to(viewer: &Viewer, backend: DbBackend) -> Condition {
     rendered::<interest_tag_category::Column>(viewer, backend)
 }
 
-/// What the rule's SQL text depends on: the backend (quoting, placeholders), the table, and
-/// how many of each claim the viewer has. The values themselves are bound, so every viewer of
-/// one shape shares one text.
+/// The statement reading interest `id` if `viewer` sees it: the SQL of
+/// `find_by_id(id).filter(visible_to(viewer)).limit(1)`, written once per viewer shape rather
+/// than built and written on every request (the most frequent read; bench/RESULTS.md).
+pub fn interest_by_id(viewer: &Viewer, backend: DbBackend, id: Uuid) -> Statement {
+    let (code, _) = writer(backend);
+    let who = Who::of(viewer);
+    let shape = Shape {
+        backend: code,
+        kind: Kind::InterestById,
+        who,
+    };
+    let template = memoized(shape, || {
+        template(who, |marks| {
+            let condition = match who {
+                Who::Admin => Condition::all(),
+                _ => rule::<interest::Column>(marks),
+            };
+            let select = interest::Entity::find_by_id(KEY_MARK).filter(condition).limit(1);
+            let statement = backend.build(QueryTrait::as_query(&select));
+            (statement.sql, statement.values.map(|v| v.0).unwrap_or_default())
+        })
+    });
+    let values = filled(&template, viewer.caller(), Some(&Value::from(id)));
+    Statement::from_sql_and_values(backend, template.sql.clone(), values)
+}
+
+/// What a template is of.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Kind {
+    /// The rule alone, as a condition on the interest or on its (tag, category) pairs.
+    Rule { pair: bool },
+    /// [`interest_by_id`]'s statement.
+    InterestById,
+}
+
+/// Which viewer, as far as the rule's text is concerned.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Who {
+    Anonymous,
+    Admin,
+    /// How many groups, whether an organization, how many federated organizations.
+    Caller(usize, bool, usize),
+}
+
+impl Who {
+    fn of(viewer: &Viewer) -> Self {
+        match viewer {
+            Viewer::Anonymous => Who::Anonymous,
+            Viewer::Caller(c) if c.is_admin => Who::Admin,
+            Viewer::Caller(c) => Who::Caller(
+                c.groups.len(),
+                c.tenant_id.is_some(),
+                c.federated_tenant_ids.len(),
+            ),
+        }
+    }
+}
+
+/// What a template's SQL text depends on: the backend (quoting, placeholders), what it is of,
+/// and how many of each claim the viewer has. The values themselves are bound, so every viewer
+/// of one shape shares one text.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 struct Shape {
     backend: u8,
-    pair: bool,
-    /// `None`: anonymous; else (groups, has an organization, federated organizations).
-    caller: Option<(usize, bool, usize)>,
+    kind: Kind,
+    who: Who,
 }
 
 /// Where one bound value of a shape's text comes from.
@@ -120,6 +181,8 @@ enum Slot {
     Group(usize),
     Tenant,
     Federated(usize),
+    /// The key a statement looks up.
+    Key,
 }
 
 /// A shape's SQL text and where its values come from.
@@ -128,62 +191,76 @@ struct Template {
     slots: Vec<Slot>,
 }
 
-/// Rule texts by shape. Building the condition tree and writing it out per request cost a
-/// third of a lookup by id's CPU in the gateway (bench/RESULTS.md); there are few shapes.
+/// Texts by shape. Building the condition tree and writing it out per request cost a third of
+/// a lookup by id's CPU in the gateway (bench/RESULTS.md); there are few shapes.
 static TEMPLATES: LazyLock<Mutex<lru::LruCache<Shape, Arc<Template>>>> = LazyLock::new(|| {
     Mutex::new(lru::LruCache::new(
         NonZeroUsize::new(256).unwrap_or(NonZeroUsize::MIN),
     ))
 });
 
+/// The template of `shape`, written by `make` if not known yet.
+fn memoized(shape: Shape, make: impl FnOnce() -> Template) -> Arc<Template> {
+    let found = TEMPLATES
+        .lock()
+        .ok()
+        .and_then(|mut memo| memo.get(&shape).cloned());
+    found.unwrap_or_else(|| {
+        let made = Arc::new(make());
+        if let Ok(mut memo) = TEMPLATES.lock() {
+            memo.put(shape, made.clone());
+        }
+        made
+    })
+}
+
 /// Marks a claim's place in a template: no real claim starts with NUL.
 const MARK: char = '\0';
+
+/// Marks the looked-up key's place in a statement template (no interest has the all-ones id:
+/// ids are v4 or v7 UUIDs).
+const KEY_MARK: Uuid = Uuid::max();
 
 /// [`rule`] for `viewer` as one parenthesized SQL expression with its values bound: the text
 /// written once per [`Shape`] by [`rule`] itself, for a viewer whose claims are marks, and the
 /// marks then mapped to this viewer's claims.
 fn rendered<C: AudienceColumns>(viewer: &Viewer, backend: DbBackend) -> Condition {
-    let caller = match viewer {
-        Viewer::Caller(caller) if caller.is_admin => return Condition::all(),
-        Viewer::Caller(caller) => Some(caller),
-        Viewer::Anonymous => None,
-    };
+    let who = Who::of(viewer);
+    if who == Who::Admin {
+        return Condition::all();
+    }
     let (code, write) = writer(backend);
     let shape = Shape {
         backend: code,
-        pair: C::PAIR,
-        caller: caller.map(|c| {
-            (
-                c.groups.len(),
-                c.tenant_id.is_some(),
-                c.federated_tenant_ids.len(),
-            )
-        }),
+        kind: Kind::Rule { pair: C::PAIR },
+        who,
     };
-    let found = TEMPLATES
-        .lock()
-        .ok()
-        .and_then(|mut memo| memo.get(&shape).cloned());
-    let template = found.unwrap_or_else(|| {
-        let made = Arc::new(template::<C>(shape, write));
-        if let Ok(mut memo) = TEMPLATES.lock() {
-            memo.put(shape, made.clone());
-        }
+    let template = memoized(shape, || {
+        let mut made = template(who, |marks| write(&Expr::from(rule::<C>(marks))));
+        made.sql = format!("({})", made.sql);
         made
     });
-    let values = template.slots.iter().map(|slot| {
-        let claim = |c: Option<&String>| Value::from(c.cloned().unwrap_or_default());
-        match (slot, caller) {
+    let values = filled(&template, viewer.caller(), None);
+    Condition::all().add(Expr::cust_with_values(template.sql.clone(), values))
+}
+
+/// The values of `template` for `caller` (none: anonymous or admin) and `key`.
+fn filled(template: &Template, caller: Option<&Caller>, key: Option<&Value>) -> Vec<Value> {
+    let claim = |c: Option<&String>| Value::from(c.cloned().unwrap_or_default());
+    template
+        .slots
+        .iter()
+        .map(|slot| match (slot, caller) {
             (Slot::Fixed(value), _) => value.clone(),
+            (Slot::Key, _) => key.cloned().unwrap_or(Value::String(None)),
             (Slot::Id, Some(c)) => Value::from(c.id.as_str()),
             (Slot::Group(i), Some(c)) => claim(c.groups.get(*i)),
             (Slot::Tenant, Some(c)) => claim(c.tenant_id.as_ref()),
             (Slot::Federated(i), Some(c)) => claim(c.federated_tenant_ids.get(*i)),
-            // A template with claims is only made for a caller (the shape says so).
+            // Claims are only marked in a template made for a caller (the shape says so).
             (_, None) => Value::from(String::new()),
-        }
-    });
-    Condition::all().add(Expr::cust_with_values(template.sql.clone(), values))
+        })
+        .collect()
 }
 
 /// Writes an expression as SQL text with placeholders, and the values they stand for.
@@ -198,21 +275,25 @@ fn writer(backend: DbBackend) -> (u8, Writer) {
     }
 }
 
-/// Writes [`rule`] for a viewer of `shape` whose claims are marks, and finds the marks among
-/// the values.
-fn template<C: AudienceColumns>(shape: Shape, write: Writer) -> Template {
-    let marks = shape.caller.map(|(groups, tenant, federated)| RuleInput {
-        id: format!("{MARK}id"),
-        groups: (0..groups).map(|i| format!("{MARK}g{i}")).collect(),
-        tenant: tenant.then(|| format!("{MARK}t")),
-        federated: (0..federated).map(|i| format!("{MARK}f{i}")).collect(),
-    });
-    let (sql, values) = write(&Expr::from(rule::<C>(marks.as_ref())));
+/// Writes, by `write`, SQL for a viewer of kind `who` whose claims are marks, and finds the
+/// marks among the values.
+fn template(who: Who, write: impl FnOnce(Option<&RuleInput>) -> (String, Vec<Value>)) -> Template {
+    let marks = match who {
+        Who::Caller(groups, tenant, federated) => Some(RuleInput {
+            id: format!("{MARK}id"),
+            groups: (0..groups).map(|i| format!("{MARK}g{i}")).collect(),
+            tenant: tenant.then(|| format!("{MARK}t")),
+            federated: (0..federated).map(|i| format!("{MARK}f{i}")).collect(),
+        }),
+        Who::Anonymous | Who::Admin => None,
+    };
+    let (sql, values) = write(marks.as_ref());
     let slots = values
         .into_iter()
         .map(|value| {
             let mark = match &value {
                 Value::String(Some(s)) => s.strip_prefix(MARK),
+                Value::Uuid(Some(u)) if *u == KEY_MARK => return Slot::Key,
                 _ => None,
             };
             let index = |rest: &str| rest.parse::<usize>().unwrap_or_default();
@@ -225,10 +306,7 @@ fn template<C: AudienceColumns>(shape: Shape, write: Writer) -> Template {
             }
         })
         .collect();
-    Template {
-        sql: format!("({sql})"),
-        slots,
-    }
+    Template { sql, slots }
 }
 
 /// `expr` as SQL text with the builder's placeholders, and the values they stand for.
@@ -466,6 +544,43 @@ mod tests {
         )
         .0
         .contains("\"interest\".\"user_id\""));
+    }
+
+    #[test]
+    fn the_lookup_by_id_is_the_statement_built_for_each_viewer() {
+        let Viewer::Caller(mut admin) = caller(&["g"], Some("t"), &[]) else {
+            unreachable!()
+        };
+        admin.is_admin = true;
+        let viewers = [
+            Viewer::Anonymous,
+            Viewer::Caller(admin),
+            caller(&[], None, &[]),
+            caller(&["g-1", "g-2"], Some("org-1"), &["org-2"]),
+            caller(&["h-1", "h-2"], Some("org-9"), &["org-8"]),
+        ];
+        for backend in [DbBackend::Postgres, DbBackend::MySql, DbBackend::Sqlite] {
+            for viewer in &viewers {
+                for id in [Uuid::new_v4(), Uuid::now_v7()] {
+                    let input = viewer.caller().map(|c| RuleInput {
+                        id: c.id.as_str().to_owned(),
+                        groups: c.groups.clone(),
+                        tenant: c.tenant_id.clone(),
+                        federated: c.federated_tenant_ids.clone(),
+                    });
+                    let condition = match viewer {
+                        Viewer::Caller(c) if c.is_admin => Condition::all(),
+                        _ => rule::<interest::Column>(input.as_ref()),
+                    };
+                    let select = interest::Entity::find_by_id(id).filter(condition).limit(1);
+                    let direct = backend.build(QueryTrait::as_query(&select));
+                    let via = interest_by_id(viewer, backend, id);
+                    assert_eq!(via.sql, direct.sql, "{viewer:?}");
+                    assert_eq!(via.values, direct.values, "{viewer:?}");
+                    assert!(via.values.is_some_and(|v| v.0.contains(&Value::from(id))));
+                }
+            }
+        }
     }
 
     #[test]
