@@ -49,6 +49,8 @@ pub struct Shared {
     /// before (`transport::documents::plain_variables`).
     pub checked_schema: AppSchema,
     pub db: DatabaseConnection,
+    /// The same pool, for reads past sea-orm's executor (`db::Reader`).
+    pub reader: crate::db::Reader,
     pub auth: Arc<Authenticator>,
     pub federation: Arc<Federation>,
     /// This process's change channel.
@@ -154,6 +156,7 @@ impl Application {
         .await?;
         db::migrate(&db).await?;
         let statements = db::count_statements(&mut db);
+        let reader = db::Reader::new(db.clone(), statements.clone());
         let bus = EventBus::default();
         let on_postgres = db.get_database_backend() == DbBackend::Postgres;
         let listener = if on_postgres {
@@ -180,7 +183,7 @@ impl Application {
             introspection: settings.introspection,
         };
         let schema = |validation| {
-            graphql::build_schema(db.clone(), publisher.clone(), bus.clone(), limits, validation)
+            graphql::build_schema(reader.clone(), publisher.clone(), bus.clone(), limits, validation)
         };
         let state = AppState(Arc::new(Shared {
             schema: schema(ValidationMode::Strict),
@@ -189,6 +192,7 @@ impl Application {
             publisher,
             public_url: settings.public_url.as_deref().map(Arc::from),
             db,
+            reader,
             auth: Arc::new(auth),
             federation: Arc::new(settings.federated_organizations.clone().unwrap_or_default()),
             directory: Arc::new(Directory::default()),

@@ -127,3 +127,54 @@ pub fn pool_stats(db: &DatabaseConnection) -> (u32, usize) {
         }
     }
 }
+
+/// The pool, for reads that run past sea-orm's executor, with the statement counter of
+/// `/metrics` (sea-orm's metric callback counts only the statements it runs itself).
+#[derive(Clone)]
+pub struct Reader {
+    pub db: DatabaseConnection,
+    statements: Arc<AtomicU64>,
+}
+
+impl Reader {
+    /// `db`, counting its statements into `statements` (from [`count_statements`]).
+    pub fn new(db: DatabaseConnection, statements: Arc<AtomicU64>) -> Self {
+        Self { db, statements }
+    }
+
+    /// The first row of `statement`, if any. On PostgreSQL straight through sqlx's pool:
+    /// sea-orm's executor moves its large future several times per statement, a sixth of a
+    /// lookup by id's CPU (bench/RESULTS.md). The errors are the ones sea-orm's driver makes of
+    /// sqlx's.
+    pub async fn query_one(
+        &self,
+        statement: sea_orm::Statement,
+    ) -> Result<Option<sea_orm::QueryResult>, sea_orm::DbErr> {
+        use sea_orm::{ConnectionTrait, DbBackend};
+        if self.db.get_database_backend() != DbBackend::Postgres {
+            return self.db.query_one_raw(statement).await;
+        }
+        self.statements.fetch_add(1, Ordering::Relaxed);
+        let values = statement
+            .values
+            .unwrap_or_else(|| sea_orm::sea_query::Values(Vec::new()));
+        let query = sea_orm::sqlx::query_with(
+            sea_orm::sqlx::AssertSqlSafe(statement.sql),
+            sea_query_sqlx::SqlxValues(values),
+        );
+        match query.fetch_optional(self.db.get_postgres_connection_pool()).await {
+            Ok(row) => Ok(row.map(sea_orm::QueryResult::from)),
+            Err(err) => Err(driver_error(err)),
+        }
+    }
+}
+
+/// sea-orm's `DbErr` for an error sqlx returned, as its driver maps them.
+fn driver_error(err: sea_orm::sqlx::Error) -> sea_orm::DbErr {
+    use sea_orm::{ConnAcquireErr, DbErr, RuntimeErr};
+    match err {
+        sea_orm::sqlx::Error::PoolTimedOut => DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
+        sea_orm::sqlx::Error::PoolClosed => DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed),
+        err => DbErr::Query(RuntimeErr::SqlxError(Arc::new(err))),
+    }
+}

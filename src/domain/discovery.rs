@@ -16,6 +16,7 @@ use super::search::SearchTerms;
 use super::values::{Audience, CollaborationTag, InterestId, PageSize};
 use super::viewer::Viewer;
 use super::visibility::visible_to;
+use crate::db::Reader;
 use crate::error::{AppError, AppResult};
 
 /// How many categories a facet lists.
@@ -190,7 +191,7 @@ const PER_SHARED_CATEGORY: f64 = 10.0;
 /// (both when tagged both), on the same topic, best first.
 #[tracing::instrument(level = "debug", name = "discovery.matches_for", skip_all, fields(interest = %id))]
 pub async fn matches_for(
-    db: &DatabaseConnection,
+    reader: &Reader,
     viewer: &Viewer,
     id: InterestId,
     first: PageSize,
@@ -198,7 +199,8 @@ pub async fn matches_for(
     let caller = viewer
         .caller()
         .ok_or_else(|| AppError::Unauthenticated("sign in to find matches".into()))?;
-    let source = interests::get(db, viewer, id)
+    let db = &reader.db;
+    let source = interests::get(reader, viewer, id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("interest {id} not found")))?;
     if source.user_id != caller.id.as_str() {

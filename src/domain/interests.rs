@@ -11,8 +11,8 @@ use entity::{directory_user, interest, interest_category, interest_tag, interest
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QuerySelect,
-    Statement, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult, QueryFilter,
+    QuerySelect, Statement, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -27,6 +27,7 @@ use super::values::{
 };
 use super::viewer::{Caller, Viewer};
 use super::visibility::{interest_by_id, visible_to};
+use crate::db::Reader;
 use crate::error::{AppError, AppResult};
 
 /// One identity of an [`IdentitySet`].
@@ -201,14 +202,18 @@ async fn find_visible(
     id: InterestId,
 ) -> AppResult<Option<interest::Model>> {
     let statement = interest_by_id(viewer, db.get_database_backend(), id.uuid());
-    Ok(interest::Entity::find().from_raw_sql(statement).one(db).await?)
+    Ok(interest::Model::find_by_statement(statement).one(db).await?)
 }
 
 /// The interest with `id`, or `None` when it does not exist or `viewer` may not see it.
 #[tracing::instrument(level = "debug", name = "interests.get", skip_all, fields(interest = %id))]
-pub async fn get(db: &DatabaseConnection, viewer: &Viewer, id: InterestId) -> AppResult<Option<Interest>> {
-    find_visible(db, viewer, id)
+pub async fn get(reader: &Reader, viewer: &Viewer, id: InterestId) -> AppResult<Option<Interest>> {
+    let statement = interest_by_id(viewer, reader.db.get_database_backend(), id.uuid());
+    reader
+        .query_one(statement)
         .await?
+        .map(|row| interest::Model::from_query_result(&row, "").map_err(AppError::from))
+        .transpose()?
         .map(Interest::from_model)
         .transpose()
 }
@@ -570,8 +575,10 @@ pub async fn update(
         let row = writable(db, viewer, caller, id, if_match).await?;
         if apply_update(db, events, caller, &row, &changes).await? {
             tracing::info!(interest = %id, "interest updated");
-            return get(db, viewer, id)
+            return find_visible(db, viewer, id)
                 .await?
+                .map(Interest::from_model)
+                .transpose()?
                 .ok_or_else(|| AppError::NotFound(format!("interest {id} not found")));
         }
         if if_match.is_some() {

@@ -3,6 +3,7 @@
 use async_graphql::Context;
 use sea_orm::DatabaseConnection;
 
+use crate::db::Reader;
 use crate::domain::events::Publisher;
 use crate::domain::Viewer;
 use crate::error::AppError;
@@ -11,6 +12,8 @@ use crate::error::AppError;
 pub trait ContextExt {
     /// The database pool.
     fn db(&self) -> Result<&DatabaseConnection, AppError>;
+    /// The database pool for reads past sea-orm's executor.
+    fn reader(&self) -> Result<&Reader, AppError>;
     /// The caller of this request.
     fn viewer(&self) -> Result<&Viewer, AppError>;
     /// Where writes publish their changes.
@@ -21,6 +24,11 @@ impl ContextExt for Context<'_> {
     fn db(&self) -> Result<&DatabaseConnection, AppError> {
         self.data::<DatabaseConnection>()
             .map_err(|_| AppError::internal(anyhow::anyhow!("no database in the schema data")))
+    }
+
+    fn reader(&self) -> Result<&Reader, AppError> {
+        self.data::<Reader>()
+            .map_err(|_| AppError::internal(anyhow::anyhow!("no reader in the schema data")))
     }
 
     fn viewer(&self) -> Result<&Viewer, AppError> {

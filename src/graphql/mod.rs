@@ -8,8 +8,8 @@ pub mod query;
 pub mod subscription;
 pub mod types;
 
+use crate::db::Reader;
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder, ValidationMode};
-use sea_orm::DatabaseConnection;
 
 use crate::domain::events::{EventBus, Publisher};
 use crate::error::ErrorCode;
@@ -74,7 +74,7 @@ pub fn schema_builder(limits: Limits) -> SchemaBuilder<Query, Mutation, Subscrip
 /// validation rule; `Fast` only the limits (complexity, depth), for documents that already
 /// passed `Strict` (`transport::documents`).
 pub fn build_schema(
-    db: DatabaseConnection,
+    reader: Reader,
     events: Publisher,
     bus: EventBus,
     limits: Limits,
@@ -82,7 +82,8 @@ pub fn build_schema(
 ) -> AppSchema {
     schema_builder(limits)
         .validation_mode(validation)
-        .data(db)
+        .data(reader.db.clone())
+        .data(reader)
         .data(events)
         .data(bus)
         .finish()

@@ -47,7 +47,7 @@ impl InterestQuery {
     /// One interest; `null` when it does not exist or the caller may not see it.
     async fn interest(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<PersonInterest>> {
         let id = InterestId::parse("id", &id)?;
-        Ok(interests::get(ctx.db()?, ctx.viewer()?, id)
+        Ok(interests::get(ctx.reader()?, ctx.viewer()?, id)
             .await?
             .map(Into::into))
     }
@@ -85,7 +85,7 @@ impl DiscoveryQuery {
     ) -> async_graphql::Result<Vec<InterestMatch>> {
         let id = InterestId::parse("interestId", &interest_id)?;
         let first = PageSize::parse("first", first)?;
-        let matches = discovery::matches_for(ctx.db()?, ctx.viewer()?, id, first).await?;
+        let matches = discovery::matches_for(ctx.reader()?, ctx.viewer()?, id, first).await?;
         Ok(matches
             .into_iter()
             .map(|(interest, score)| InterestMatch {
@@ -134,7 +134,7 @@ impl FederationQuery {
         let id = InterestId::parse("representations.id", &id)?;
         let found = match ctx.data_opt::<RequestLoaders>() {
             Some(loaders) => loaders.interests.load_one(id).await?,
-            None => interests::get(ctx.db()?, ctx.viewer()?, id).await?,
+            None => interests::get(ctx.reader()?, ctx.viewer()?, id).await?,
         };
         Ok(found.map(Into::into))
     }

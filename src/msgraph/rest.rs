@@ -230,7 +230,7 @@ async fn find_on_profile(
     owner: &UserId,
     id: InterestId,
 ) -> Result<Interest, GraphError> {
-    interests::get(&state.db, viewer, id)
+    interests::get(&state.reader, viewer, id)
         .await?
         .filter(|i| i.user_id == owner.as_str())
         .ok_or_else(|| GraphError::not_found(format!("interest {id} not found on this profile")))

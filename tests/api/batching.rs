@@ -11,6 +11,7 @@ use crate::helpers::{spawn_app_with, TestApp, TestDatabase, User};
 api_tests!(
     a_page_with_owners_and_their_interests_costs_the_same_at_any_size,
     many_profiles_in_one_query_cost_the_same_as_two,
+    a_lookup_by_id_is_one_statement_and_counted,
 );
 
 /// Statements one request costs, and its response.
@@ -97,4 +98,22 @@ async fn many_profiles_in_one_query_cost_the_same_as_two(db: TestDatabase) {
         body["data"]["u7"]["interests"]["nodes"],
         json!([{ "displayName": "Topic 7-0" }, { "displayName": "Topic 7-1" }, { "displayName": "Topic 7-2" }])
     );
+}
+
+/// `interest(id)` runs past sea-orm's executor on PostgreSQL (`db::Reader`); it is still one
+/// statement, and `/metrics` still counts it, seen or not.
+async fn a_lookup_by_id_is_one_statement_and_counted(db: TestDatabase) {
+    let app = spawn_app_with(&db, |_| {}).await;
+    let owner = app.token(User::new("owner"));
+    let mine = app
+        .create(&owner, json!({ "displayName": "Mine", "allowedAudiences": "ME" }))
+        .await;
+    let stranger = app.token(User::new("stranger"));
+    let lookup = |id: &Value| format!("{{ interest(id: {id}) {{ displayName }} }}");
+    for (token, seen) in [(&owner, true), (&stranger, false), (&owner, true)] {
+        cost(&app, token, "{ __typename }").await; // records the caller in the directory
+        let (statements, body) = cost(&app, token, &lookup(&mine["id"])).await;
+        assert_eq!(statements, 1, "{body}");
+        assert_eq!(body["data"]["interest"].is_null(), !seen, "{body}");
+    }
 }

@@ -180,6 +180,17 @@ async fn database_outage(url: String, dir: PathBuf, port: u16) {
         "{:#}",
         write.body
     );
+    // A lookup by id runs past sea-orm's executor on PostgreSQL (`db::Reader`): same answer.
+    let lookup = "query($id: ID!) { interest(id: $id) { displayName } }";
+    let looked_up = app
+        .graphql(lookup, json!({ "id": before["id"] }), Some(&token))
+        .await;
+    assert_eq!(
+        looked_up.code().as_deref(),
+        Some("SERVICE_UNAVAILABLE"),
+        "{:#}",
+        looked_up.body
+    );
     assert!(
         started.elapsed() < Duration::from_secs(6),
         "fails fast: {:?}",
@@ -209,6 +220,11 @@ async fn database_outage(url: String, dir: PathBuf, port: u16) {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    let again = app
+        .graphql(lookup, json!({ "id": before["id"] }), Some(&token))
+        .await
+        .ok();
+    assert_eq!(again.data("interest.displayName"), "Acknowledged before");
     let after = app.create(&token, json!({ "displayName": "After" })).await;
     let listed = app
         .graphql(
