@@ -270,7 +270,7 @@ impl Connection {
         };
         let mut request = async_graphql::Request::new(query)
             .data(RequestLoaders::new(
-                self.state.db.clone(),
+                self.state.reader.clone(),
                 viewer.clone(),
                 self.state.batch_window,
             ))

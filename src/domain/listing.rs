@@ -18,6 +18,7 @@ use super::search::SearchTerms;
 use super::values::{Audience, CollaborationTag, UserId};
 use super::viewer::Viewer;
 use super::visibility::{pair_visible_to, visible_to};
+use crate::db::Reader;
 use crate::error::AppResult;
 
 /// Validated list filters; `None` means "not filtered on this".
@@ -473,14 +474,14 @@ pub async fn count(db: &DatabaseConnection, viewer: &Viewer, selection: &Selecti
 /// users need. Relevance order is not batched (callers fall back to [`list`]).
 #[tracing::instrument(level = "debug", name = "interests.first_pages", skip_all, fields(owners = owners.len()))]
 pub async fn first_pages(
-    db: &DatabaseConnection,
+    reader: &Reader,
     viewer: &Viewer,
     filter: &InterestFilter,
     order: Order,
     first: u64,
     owners: &[UserId],
 ) -> AppResult<HashMap<UserId, Page>> {
-    let backend = db.get_database_backend();
+    let backend = reader.db.get_database_backend();
     let selection = Selection {
         filter: filter.clone(),
         owner: None,
@@ -515,12 +516,9 @@ pub async fn first_pages(
         .and_where(Expr::col(Alias::new("page_row")).lte(first + 1))
         .order_by(Alias::new("page_row"), sea_orm::Order::Asc)
         .to_owned();
-    let rows = interest::Entity::find()
-        .from_raw_sql(backend.build(&outer))
-        .all(db)
-        .await?;
     let mut grouped: HashMap<String, Vec<interest::Model>> = HashMap::new();
-    for row in rows {
+    for row in reader.query_all(backend.build(&outer)).await? {
+        let row = interest::Model::from_query_result(&row, "")?;
         grouped.entry(row.user_id.clone()).or_default().push(row);
     }
     owners

@@ -10,6 +10,8 @@ use std::time::Duration;
 use async_graphql::dataloader::{DataLoader, Loader};
 use sea_orm::DatabaseConnection;
 
+use crate::db::Reader;
+
 use crate::domain::directory;
 use crate::domain::interests::{self, InterestFilter, Page};
 use crate::domain::pagination::Order;
@@ -29,12 +31,13 @@ impl RequestLoaders {
     /// Loaders that gather keys for `window` before they query (`--batch-window`): sibling
     /// fields register their keys in one pass over a page, and a batch split by a too-short
     /// window costs one more statement, not one per item.
-    pub fn new(db: DatabaseConnection, viewer: Viewer, window: Duration) -> Self {
+    pub fn new(reader: Reader, viewer: Viewer, window: Duration) -> Self {
+        let db = reader.db.clone();
         Self {
             display_names: DataLoader::new(DisplayNames { db: db.clone() }, tokio::spawn).delay(window),
             first_pages: DataLoader::new(
                 FirstPages {
-                    db: db.clone(),
+                    reader,
                     viewer: viewer.clone(),
                 },
                 tokio::spawn,
@@ -144,7 +147,7 @@ where
 
 /// First pages of `User.interests` for many users at once.
 pub struct FirstPages {
-    db: DatabaseConnection,
+    reader: Reader,
     viewer: Viewer,
 }
 
@@ -155,7 +158,7 @@ impl Loader<ProfileKey> for FirstPages {
     async fn load(&self, keys: &[ProfileKey]) -> Result<HashMap<ProfileKey, Page>, Self::Error> {
         by_spec(keys, |spec, owners| async move {
             interests::first_pages(
-                &self.db,
+                &self.reader,
                 &self.viewer,
                 &spec.filter,
                 spec.order,

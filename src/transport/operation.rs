@@ -408,7 +408,7 @@ pub(super) async fn run(state: &AppState, viewer: &Viewer, prepared: Prepared) -
     let mut request = async_graphql::Request::new(query)
         .variables(params.variables)
         .data(RequestLoaders::new(
-            state.db.clone(),
+            state.reader.clone(),
             viewer.clone(),
             state.batch_window,
         ))

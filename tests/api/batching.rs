@@ -100,8 +100,8 @@ async fn many_profiles_in_one_query_cost_the_same_as_two(db: TestDatabase) {
     );
 }
 
-/// `interest(id)` runs past sea-orm's executor on PostgreSQL (`db::Reader`); it is still one
-/// statement, and `/metrics` still counts it, seen or not.
+/// `interest(id)` and profiles' first pages run past sea-orm's executor on PostgreSQL
+/// (`db::Reader`); each is still one statement, and `/metrics` still counts it.
 async fn a_lookup_by_id_is_one_statement_and_counted(db: TestDatabase) {
     let app = spawn_app_with(&db, |_| {}).await;
     let owner = app.token(User::new("owner"));
@@ -116,4 +116,21 @@ async fn a_lookup_by_id_is_one_statement_and_counted(db: TestDatabase) {
         assert_eq!(statements, 1, "{body}");
         assert_eq!(body["data"]["interest"].is_null(), !seen, "{body}");
     }
+    // A profile's first page (also past the executor on PostgreSQL) is one more statement.
+    let (profile, _) = cost(&app, &stranger, "{ user(id: \"owner\") { id } }").await;
+    let (page, body) = cost(
+        &app,
+        &stranger,
+        "{ user(id: \"owner\") { id interests(first: 5) { nodes { id } } } }",
+    )
+    .await;
+    assert_eq!(page, profile + 1, "{body}");
+    let (page, body) = cost(
+        &app,
+        &owner,
+        "{ user(id: \"owner\") { id interests(first: 5) { nodes { id } } } }",
+    )
+    .await;
+    assert_eq!(page, profile + 1, "{body}");
+    assert_eq!(body["data"]["user"]["interests"]["nodes"][0]["id"], mine["id"]);
 }
