@@ -142,57 +142,33 @@ impl Reader {
         Self { db, statements }
     }
 
-    /// On PostgreSQL, `statement` as an sqlx query on the pool, counted; `None` elsewhere.
-    fn on_postgres(&self, statement: &mut sea_orm::Statement) -> Option<PgQuery> {
+    /// The rows of `statement`. On PostgreSQL straight through sqlx's pool: sea-orm's executor
+    /// moves its large future several times per statement, a sixth of a lookup by id's CPU
+    /// (bench/RESULTS.md). The errors are the ones sea-orm's driver makes of sqlx's.
+    pub async fn rows(&self, statement: sea_orm::Statement) -> Result<Rows, sea_orm::DbErr> {
         if self.db.get_database_backend() != sea_orm::DbBackend::Postgres {
-            return None;
+            return Ok(Rows::Other(self.db.query_all_raw(statement).await?));
         }
         self.statements.fetch_add(1, Ordering::Relaxed);
         let values = statement
             .values
-            .take()
             .unwrap_or_else(|| sea_orm::sea_query::Values(Vec::new()));
-        Some(sea_orm::sqlx::query_with(
-            sea_orm::sqlx::AssertSqlSafe(std::mem::take(&mut statement.sql)),
+        let query = sea_orm::sqlx::query_with(
+            sea_orm::sqlx::AssertSqlSafe(statement.sql),
             sea_query_sqlx::SqlxValues(values),
-        ))
-    }
-
-    /// The first row of `statement`, if any. On PostgreSQL straight through sqlx's pool:
-    /// sea-orm's executor moves its large future several times per statement, a sixth of a
-    /// lookup by id's CPU (bench/RESULTS.md). The errors are the ones sea-orm's driver makes of
-    /// sqlx's.
-    pub async fn query_one(
-        &self,
-        mut statement: sea_orm::Statement,
-    ) -> Result<Option<sea_orm::QueryResult>, sea_orm::DbErr> {
-        let Some(query) = self.on_postgres(&mut statement) else {
-            return self.db.query_one_raw(statement).await;
-        };
-        let pool = self.db.get_postgres_connection_pool();
-        match query.fetch_optional(pool).await {
-            Ok(row) => Ok(row.map(sea_orm::QueryResult::from)),
-            Err(err) => Err(driver_error(err)),
-        }
-    }
-
-    /// Every row of `statement`, run as [`Reader::query_one`] runs it.
-    pub async fn query_all(
-        &self,
-        mut statement: sea_orm::Statement,
-    ) -> Result<Vec<sea_orm::QueryResult>, sea_orm::DbErr> {
-        let Some(query) = self.on_postgres(&mut statement) else {
-            return self.db.query_all_raw(statement).await;
-        };
-        let pool = self.db.get_postgres_connection_pool();
-        match query.fetch_all(pool).await {
-            Ok(rows) => Ok(rows.into_iter().map(sea_orm::QueryResult::from).collect()),
+        );
+        match query.fetch_all(self.db.get_postgres_connection_pool()).await {
+            Ok(rows) => Ok(Rows::Postgres(rows)),
             Err(err) => Err(driver_error(err)),
         }
     }
 }
 
-type PgQuery = sea_orm::sqlx::query::Query<'static, sea_orm::sqlx::Postgres, sea_query_sqlx::SqlxValues>;
+/// Rows as PostgreSQL's driver returned them, or as sea-orm did.
+pub enum Rows {
+    Postgres(Vec<sea_orm::sqlx::postgres::PgRow>),
+    Other(Vec<sea_orm::QueryResult>),
+}
 
 /// sea-orm's `DbErr` for an error sqlx returned, as its driver maps them.
 fn driver_error(err: sea_orm::sqlx::Error) -> sea_orm::DbErr {

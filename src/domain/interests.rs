@@ -209,11 +209,8 @@ async fn find_visible(
 #[tracing::instrument(level = "debug", name = "interests.get", skip_all, fields(interest = %id))]
 pub async fn get(reader: &Reader, viewer: &Viewer, id: InterestId) -> AppResult<Option<Interest>> {
     let statement = interest_by_id(viewer, reader.db.get_database_backend(), id.uuid());
-    reader
-        .query_one(statement)
-        .await?
-        .map(|row| interest::Model::from_query_result(&row, "").map_err(AppError::from))
-        .transpose()?
+    super::rows::interests(reader.rows(statement).await?)?
+        .pop()
         .map(Interest::from_model)
         .transpose()
 }

@@ -8,7 +8,7 @@ use entity::{interest, interest_category, interest_tag, interest_tag_category};
 use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Query, SimpleExpr, WindowStatement};
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, DbBackend, DbErr, EntityTrait, FromQueryResult, Iterable,
-    JoinType, PaginatorTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect, RelationTrait,
+    JoinType, PaginatorTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait, RelationTrait,
 };
 use uuid::Uuid;
 
@@ -377,12 +377,13 @@ fn key_of(field: OrderField, m: &interest::Model) -> SortKey {
 /// One page of the interests `viewer` may see under `selection`.
 #[tracing::instrument(level = "debug", name = "interests.list", skip_all)]
 pub async fn list(
-    db: &DatabaseConnection,
+    reader: &Reader,
     viewer: &Viewer,
     selection: &Selection,
     order: Order,
     page: &PageRequest,
 ) -> AppResult<Page> {
+    let db = &reader.db;
     let backend = db.get_database_backend();
     let (size, forward) = match page.take {
         Take::First(n) => (n, true),
@@ -426,9 +427,8 @@ pub async fn list(
             .all(db)
             .await?
     } else {
-        query
-            .all(db)
-            .await?
+        let rows = reader.rows(query.build(backend)).await?;
+        super::rows::interests(rows)?
             .into_iter()
             .map(|row| Keyed {
                 key: key_of(order.field, &row),
@@ -517,8 +517,8 @@ pub async fn first_pages(
         .order_by(Alias::new("page_row"), sea_orm::Order::Asc)
         .to_owned();
     let mut grouped: HashMap<String, Vec<interest::Model>> = HashMap::new();
-    for row in reader.query_all(backend.build(&outer)).await? {
-        let row = interest::Model::from_query_result(&row, "")?;
+    let rows = reader.rows(backend.build(&outer)).await?;
+    for row in super::rows::interests(rows)? {
         grouped.entry(row.user_id.clone()).or_default().push(row);
     }
     owners

@@ -10,6 +10,7 @@ pub mod interests;
 pub mod listing;
 pub mod pagination;
 pub mod relationships;
+pub mod rows;
 pub mod search;
 pub mod values;
 pub mod viewer;

@@ -363,10 +363,14 @@ impl ConnectionState {
                         has_previous_page: Some(false),
                     }));
                 }
-                Ok(
-                    interests::list(ctx.db()?, ctx.viewer()?, &self.selection, self.order, &self.page)
-                        .await?,
+                Ok(interests::list(
+                    ctx.reader()?,
+                    ctx.viewer()?,
+                    &self.selection,
+                    self.order,
+                    &self.page,
                 )
+                .await?)
             })
             .await
     }

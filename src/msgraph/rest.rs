@@ -154,7 +154,7 @@ pub async fn list(
         ..Selection::default()
     };
     let page = interests::list(
-        &state.db,
+        &state.reader,
         &viewer,
         &selection,
         options.order,
