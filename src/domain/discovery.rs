@@ -42,7 +42,7 @@ fn visible_ids(
     Query::select()
         .column((interest::Entity, interest::Column::Id))
         .from(interest::Entity)
-        .cond_where(selection.condition(viewer, backend))
+        .cond_where(selection.condition_in_bulk(viewer, backend))
         .to_owned()
 }
 
@@ -120,7 +120,7 @@ pub async fn facets(db: &DatabaseConnection, viewer: &Viewer, selection: &Select
         .select_only()
         .column(interest::Column::AllowedAudiences)
         .column_as(count_expr(), "n")
-        .filter(selection.condition(viewer, backend))
+        .filter(selection.condition_in_bulk(viewer, backend))
         .group_by(interest::Column::AllowedAudiences)
         .into_tuple()
         .all(db)

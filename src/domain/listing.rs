@@ -17,7 +17,7 @@ use super::pagination::{Cursor, Direction, Order, OrderField, PageRequest, SortK
 use super::search::SearchTerms;
 use super::values::{Audience, CollaborationTag, UserId};
 use super::viewer::Viewer;
-use super::visibility::{pair_visible_to, visible_to};
+use super::visibility::{pair_visible_to, visible_to, visible_to_in_bulk};
 use crate::db::Reader;
 use crate::error::AppResult;
 
@@ -179,6 +179,12 @@ impl Selection {
         self.condition_with(viewer, backend, false)
     }
 
+    /// [`Self::condition`] for a statement that reads much of the table (a count, facets); see
+    /// [`visible_to_in_bulk`].
+    pub(crate) fn condition_in_bulk(&self, viewer: &Viewer, backend: DbBackend) -> Condition {
+        self.condition_of(viewer, backend, visible_to_in_bulk(viewer, backend), false)
+    }
+
     /// The one tag and one category this selection filters on, when it names exactly one of
     /// each: a list in creation order then reads `interest_tag_category`'s index range
     /// `(tag, category, created_at)` and stops after one page, however rare the pair is.
@@ -194,7 +200,6 @@ impl Selection {
     /// [`Self::condition`], without the tag and category terms when `pair_joined` (the query
     /// joins `interest_tag_category` on them instead).
     fn condition_with(&self, viewer: &Viewer, backend: DbBackend, pair_joined: bool) -> Condition {
-        let f = &self.filter;
         // Joined to its (tag, category) pairs, the rule reads the pair's copies of owner,
         // audience and organization: the index walked in page order holds them, so pairs the
         // viewer may not see are skipped there and only the page's interests are visited.
@@ -203,6 +208,18 @@ impl Selection {
         } else {
             visible_to(viewer, backend)
         };
+        self.condition_of(viewer, backend, visible, pair_joined)
+    }
+
+    /// The selection's terms with `visible`, the audience rule.
+    fn condition_of(
+        &self,
+        viewer: &Viewer,
+        backend: DbBackend,
+        visible: Condition,
+        pair_joined: bool,
+    ) -> Condition {
+        let f = &self.filter;
         let mut cond = Condition::all().add(visible);
         if let Some(search) = &f.search {
             cond = cond.add(search.matches(backend));
@@ -464,7 +481,7 @@ pub async fn list(
 #[tracing::instrument(level = "debug", name = "interests.count", skip_all)]
 pub async fn count(db: &DatabaseConnection, viewer: &Viewer, selection: &Selection) -> AppResult<u64> {
     Ok(interest::Entity::find()
-        .filter(selection.condition(viewer, db.get_database_backend()))
+        .filter(selection.condition_in_bulk(viewer, db.get_database_backend()))
         .count(db)
         .await?)
 }

@@ -79,31 +79,50 @@ fn owners_relating_to(viewer: &str, kinds: &[RelationshipKind]) -> SelectStateme
 }
 
 /// The interest's owner shares one of `groups` (their latest token's), as a correlated
-/// `EXISTS` on the `(user_id, group_id)` key: a probe per candidate row, never a hash of every
-/// member of the groups built before the first row — so the planner can still walk an index
-/// in page order and stop after one page.
-fn owner_in_groups<C: AudienceColumns>(groups: &[String]) -> sea_orm::sea_query::SimpleExpr {
-    Expr::exists(
-        Query::select()
-            .expr(Expr::val(1))
-            .from(directory_group::Entity)
-            .and_where(
-                Expr::col((directory_group::Entity, directory_group::Column::UserId))
-                    .equals(C::OWNER.as_column_ref()),
-            )
-            .and_where(directory_group::Column::GroupId.is_in(groups.iter().cloned()))
-            .to_owned(),
-    )
+/// `EXISTS` on the `(user_id, group_id)` key. With `probe`, PostgreSQL must answer it with a
+/// probe per candidate row: left to itself, it turns the `EXISTS` into a hash of every member of
+/// the groups, built before the first row, whenever it expects many rows — which it does for a
+/// page walked along an index (it cannot know the page stops early): on 1,000,000 rows that
+/// read 400 members to show 20 interests, two thirds of a page's buffers (bench/RESULTS.md).
+/// `OFFSET 0` keeps PostgreSQL from rewriting the subquery. Statements that read most of the
+/// table (counts, facets) leave it the hash.
+fn owner_in_groups<C: AudienceColumns>(groups: &[String], probe: bool) -> sea_orm::sea_query::SimpleExpr {
+    let mut members = Query::select()
+        .expr(Expr::val(1))
+        .from(directory_group::Entity)
+        .and_where(
+            Expr::col((directory_group::Entity, directory_group::Column::UserId))
+                .equals(C::OWNER.as_column_ref()),
+        )
+        .and_where(directory_group::Column::GroupId.is_in(groups.iter().cloned()))
+        .to_owned();
+    if probe {
+        members.offset(0);
+    }
+    Expr::exists(members)
 }
 
-/// The SQL condition under which `viewer` sees an interest row, on `backend`.
+/// The SQL condition under which `viewer` sees an interest row, on `backend`, for a statement
+/// that reads a bounded number of rows (by id, a page).
 pub fn visible_to(viewer: &Viewer, backend: DbBackend) -> Condition {
-    rendered::<interest::Column>(viewer, backend)
+    rendered::<interest::Column>(viewer, backend, probes(backend))
 }
 
-/// The same condition on the copies an `interest_tag_category` row carries of its interest.
+/// The same condition, for a statement that reads much of the table (a count, facets): the
+/// group rule may be answered by a hash of the groups' members.
+pub fn visible_to_in_bulk(viewer: &Viewer, backend: DbBackend) -> Condition {
+    rendered::<interest::Column>(viewer, backend, false)
+}
+
+/// [`visible_to`] on the copies an `interest_tag_category` row carries of its interest.
 pub fn pair_visible_to(viewer: &Viewer, backend: DbBackend) -> Condition {
-    rendered::<interest_tag_category::Column>(viewer, backend)
+    rendered::<interest_tag_category::Column>(viewer, backend, probes(backend))
+}
+
+/// Whether the group rule is fenced to a probe per row on `backend` (see [`owner_in_groups`];
+/// `OFFSET` alone is PostgreSQL's, and the others probe per row anyway).
+fn probes(backend: DbBackend) -> bool {
+    backend == DbBackend::Postgres
 }
 
 /// The statement reading interest `id` if `viewer` sees it: the SQL of
@@ -121,7 +140,7 @@ pub fn interest_by_id(viewer: &Viewer, backend: DbBackend, id: Uuid) -> Statemen
         template(who, |marks| {
             let condition = match who {
                 Who::Admin => Condition::all(),
-                _ => rule::<interest::Column>(marks),
+                _ => rule::<interest::Column>(marks, probes(backend)),
             };
             let select = interest::Entity::find_by_id(KEY_MARK).filter(condition).limit(1);
             let statement = backend.build(QueryTrait::as_query(&select));
@@ -135,8 +154,9 @@ pub fn interest_by_id(viewer: &Viewer, backend: DbBackend, id: Uuid) -> Statemen
 /// What a template is of.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 enum Kind {
-    /// The rule alone, as a condition on the interest or on its (tag, category) pairs.
-    Rule { pair: bool },
+    /// The rule alone, as a condition on the interest or on its (tag, category) pairs, the
+    /// group rule probing per row or not.
+    Rule { pair: bool, probe: bool },
     /// [`interest_by_id`]'s statement.
     InterestById,
 }
@@ -224,7 +244,7 @@ const KEY_MARK: Uuid = Uuid::max();
 /// [`rule`] for `viewer` as one parenthesized SQL expression with its values bound: the text
 /// written once per [`Shape`] by [`rule`] itself, for a viewer whose claims are marks, and the
 /// marks then mapped to this viewer's claims.
-fn rendered<C: AudienceColumns>(viewer: &Viewer, backend: DbBackend) -> Condition {
+fn rendered<C: AudienceColumns>(viewer: &Viewer, backend: DbBackend, probe: bool) -> Condition {
     let who = Who::of(viewer);
     if who == Who::Admin {
         return Condition::all();
@@ -232,11 +252,11 @@ fn rendered<C: AudienceColumns>(viewer: &Viewer, backend: DbBackend) -> Conditio
     let (code, write) = writer(backend);
     let shape = Shape {
         backend: code,
-        kind: Kind::Rule { pair: C::PAIR },
+        kind: Kind::Rule { pair: C::PAIR, probe },
         who,
     };
     let template = memoized(shape, || {
-        let mut made = template(who, |marks| write(&Expr::from(rule::<C>(marks))));
+        let mut made = template(who, |marks| write(&Expr::from(rule::<C>(marks, probe))));
         made.sql = format!("({})", made.sql);
         made
     });
@@ -326,8 +346,9 @@ struct RuleInput {
     federated: Vec<String>,
 }
 
-/// The audience table as a condition, for a caller (`None`: anonymous; admins need none).
-fn rule<C: AudienceColumns>(caller: Option<&RuleInput>) -> Condition {
+/// The audience table as a condition, for a caller (`None`: anonymous; admins need none);
+/// `probe` as [`owner_in_groups`] takes it.
+fn rule<C: AudienceColumns>(caller: Option<&RuleInput>, probe: bool) -> Condition {
     let Some(caller) = caller else {
         return Condition::all().add(audience_is::<C>(Audience::Everyone));
     };
@@ -352,7 +373,7 @@ fn rule<C: AudienceColumns>(caller: Option<&RuleInput>) -> Condition {
         rules = rules.add(
             Condition::all()
                 .add(audience_is::<C>(Audience::GroupMembers))
-                .add(owner_in_groups::<C>(&caller.groups)),
+                .add(owner_in_groups::<C>(&caller.groups, probe)),
         );
     }
     if let Some(tenant) = &caller.tenant {
@@ -505,7 +526,7 @@ mod tests {
             tenant: c.tenant_id.clone(),
             federated: c.federated_tenant_ids.clone(),
         });
-        let (sql, values) = written(backend, rule::<C>(input.as_ref()));
+        let (sql, values) = written(backend, rule::<C>(input.as_ref(), probes(backend)));
         (format!("({sql})"), values)
     }
 
@@ -570,7 +591,7 @@ mod tests {
                     });
                     let condition = match viewer {
                         Viewer::Caller(c) if c.is_admin => Condition::all(),
-                        _ => rule::<interest::Column>(input.as_ref()),
+                        _ => rule::<interest::Column>(input.as_ref(), probes(backend)),
                     };
                     let select = interest::Entity::find_by_id(id).filter(condition).limit(1);
                     let direct = backend.build(QueryTrait::as_query(&select));
@@ -580,6 +601,24 @@ mod tests {
                     assert!(via.values.is_some_and(|v| v.0.contains(&Value::from(id))));
                 }
             }
+        }
+    }
+
+    #[test]
+    fn on_postgresql_the_group_rule_of_row_bounded_reads_is_fenced_to_a_probe_per_row() {
+        let viewer = caller(&["g-1", "g-2"], Some("org-1"), &[]);
+        for backend in [DbBackend::Postgres, DbBackend::MySql, DbBackend::Sqlite] {
+            let fenced = |condition: Condition| written(backend, condition).0.contains("OFFSET");
+            let postgres = backend == DbBackend::Postgres;
+            assert_eq!(fenced(visible_to(&viewer, backend)), postgres, "{backend:?}");
+            assert_eq!(fenced(pair_visible_to(&viewer, backend)), postgres, "{backend:?}");
+            assert!(!fenced(visible_to_in_bulk(&viewer, backend)), "{backend:?}");
+            let by_id = interest_by_id(&viewer, backend, Uuid::new_v4());
+            assert_eq!(
+                by_id.sql.matches("OFFSET").count(),
+                usize::from(postgres),
+                "{backend:?}"
+            );
         }
     }
 
