@@ -11,7 +11,6 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use sea_orm::DatabaseConnection;
 
 use crate::db::Reader;
-
 use crate::domain::directory;
 use crate::domain::interests::{self, InterestFilter, Page};
 use crate::domain::pagination::Order;
