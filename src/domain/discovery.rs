@@ -15,7 +15,7 @@ use super::interests::{self, Interest, Selection};
 use super::search::SearchTerms;
 use super::values::{Audience, CollaborationTag, InterestId, PageSize};
 use super::viewer::Viewer;
-use super::visibility::visible_to;
+use super::visibility::visible_to_in_bulk;
 use crate::db::Reader;
 use crate::error::{AppError, AppResult};
 
@@ -264,7 +264,8 @@ pub async fn matches_for(
     }
 
     let rows = interest::Entity::find()
-        .filter(visible_to(viewer, backend))
+        // Every candidate is scored before the best are kept: a bulk read.
+        .filter(visible_to_in_bulk(viewer, backend))
         .filter(interest::Column::UserId.ne(caller.id.as_str()))
         .filter(interest::Column::IsSearchable.eq(true))
         .filter(interest::Column::Id.ne(id.uuid()))

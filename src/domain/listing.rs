@@ -179,8 +179,8 @@ impl Selection {
         self.condition_with(viewer, backend, false)
     }
 
-    /// [`Self::condition`] for a statement that reads much of the table (a count, facets); see
-    /// [`visible_to_in_bulk`].
+    /// [`Self::condition`] for a statement that reads every row it matches (a count, facets);
+    /// see [`visible_to_in_bulk`].
     pub(crate) fn condition_in_bulk(&self, viewer: &Viewer, backend: DbBackend) -> Condition {
         self.condition_of(viewer, backend, visible_to_in_bulk(viewer, backend), false)
     }
@@ -203,8 +203,11 @@ impl Selection {
         // Joined to its (tag, category) pairs, the rule reads the pair's copies of owner,
         // audience and organization: the index walked in page order holds them, so pairs the
         // viewer may not see are skipped there and only the page's interests are visited.
+        // A search reads every match to rank or sort them, so its rule is a bulk one.
         let visible = if pair_joined && self.tag_category_pair().is_some() {
             pair_visible_to(viewer, backend)
+        } else if self.filter.search.is_some() {
+            visible_to_in_bulk(viewer, backend)
         } else {
             visible_to(viewer, backend)
         };
@@ -599,4 +602,49 @@ pub async fn counts_by_owner(
         .iter()
         .map(|owner| (owner.clone(), counted.get(owner.as_str()).copied().unwrap_or(0)))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::values::UserId;
+    use crate::domain::Caller;
+    use sea_orm::sea_query::{PostgresQueryBuilder, Query};
+
+    /// A page walked along an index stops early, so its group rule probes per row; a search
+    /// ranks or sorts every match, so it keeps PostgreSQL's hash of the groups' members.
+    #[test]
+    fn only_searches_and_counts_leave_the_group_rule_to_a_hash() {
+        let viewer = Viewer::Caller(Caller {
+            id: UserId::parse("sub", "viewer-1").unwrap(),
+            name: None,
+            tenant_id: Some("org-1".into()),
+            groups: vec!["g-1".into()],
+            federated_tenant_ids: Vec::new(),
+            app_id: None,
+            app_name: None,
+            device_id: None,
+            is_admin: false,
+        });
+        let fenced = |condition: Condition| {
+            Query::select()
+                .column(interest::Column::Id)
+                .from(interest::Entity)
+                .cond_where(condition)
+                .to_string(PostgresQueryBuilder)
+                .contains("OFFSET")
+        };
+        let page = Selection::default();
+        let search = Selection {
+            filter: InterestFilter {
+                search: Some(SearchTerms::parse("search", "rust").unwrap()),
+                ..InterestFilter::default()
+            },
+            ..Selection::default()
+        };
+        let pg = DbBackend::Postgres;
+        assert!(fenced(page.condition(&viewer, pg)));
+        assert!(!fenced(page.condition_in_bulk(&viewer, pg)));
+        assert!(!fenced(search.condition(&viewer, pg)));
+    }
 }

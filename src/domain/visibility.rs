@@ -84,8 +84,8 @@ fn owners_relating_to(viewer: &str, kinds: &[RelationshipKind]) -> SelectStateme
 /// the groups, built before the first row, whenever it expects many rows — which it does for a
 /// page walked along an index (it cannot know the page stops early): on 1,000,000 rows that
 /// read 400 members to show 20 interests, two thirds of a page's buffers (bench/RESULTS.md).
-/// `OFFSET 0` keeps PostgreSQL from rewriting the subquery. Statements that read most of the
-/// table (counts, facets) leave it the hash.
+/// `OFFSET 0` keeps PostgreSQL from rewriting the subquery. Statements that read every row they
+/// match (counts, facets, searches, matching) leave it the hash.
 fn owner_in_groups<C: AudienceColumns>(groups: &[String], probe: bool) -> sea_orm::sea_query::SimpleExpr {
     let mut members = Query::select()
         .expr(Expr::val(1))
@@ -108,8 +108,9 @@ pub fn visible_to(viewer: &Viewer, backend: DbBackend) -> Condition {
     rendered::<interest::Column>(viewer, backend, probes(backend))
 }
 
-/// The same condition, for a statement that reads much of the table (a count, facets): the
-/// group rule may be answered by a hash of the groups' members.
+/// The same condition, for a statement that reads every row it matches (a count, facets, a
+/// search ranked or sorted, matching): the group rule may be answered by a hash of the groups'
+/// members.
 pub fn visible_to_in_bulk(viewer: &Viewer, backend: DbBackend) -> Condition {
     rendered::<interest::Column>(viewer, backend, false)
 }
