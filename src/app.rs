@@ -74,6 +74,8 @@ pub struct Shared {
     pub request_timeout: std::time::Duration,
     /// Whether introspection is answered.
     pub introspection: bool,
+    /// Whether validated texts of known shapes run as compiled plans (`graphql::plans`).
+    pub compiled_plans: bool,
     /// Turns true when the server starts shutting down: WebSockets close with 1001.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
     /// Open WebSocket connections, waited for on shutdown.
@@ -208,6 +210,7 @@ impl Application {
             max_aliases: settings.max_aliases,
             request_timeout: settings.request_timeout,
             introspection: settings.introspection,
+            compiled_plans: settings.compiled_plans,
             persisted: Arc::new(PersistedQueries::new(settings.persisted_queries)),
             documents: Arc::new(DocumentCache::new(settings.document_cache)),
             shutdown: shutdown_rx,

@@ -56,6 +56,8 @@ pub struct Metrics {
     requests: Mutex<Requests>,
     /// SQL statements run on the pool.
     pub statements: std::sync::Arc<AtomicU64>,
+    /// Operations answered by a compiled plan (`graphql::plans`).
+    pub planned: AtomicU64,
 }
 
 /// Gauges read at scrape time.
@@ -72,6 +74,7 @@ impl Metrics {
         Self {
             requests: Mutex::default(),
             statements,
+            planned: AtomicU64::new(0),
         }
     }
 
@@ -150,6 +153,12 @@ impl Metrics {
                 "counter",
                 "SQL statements run on the connection pool.",
                 self.statements.load(Ordering::Relaxed) as f64,
+            ),
+            (
+                "interest_gateway_graphql_planned_operations_total",
+                "counter",
+                "GraphQL operations answered by a compiled plan rather than async-graphql's executor.",
+                self.planned.load(Ordering::Relaxed) as f64,
             ),
             (
                 "interest_gateway_db_pool_connections",

@@ -4,6 +4,7 @@ pub mod context;
 pub mod inputs;
 pub mod loaders;
 pub mod mutation;
+pub mod plans;
 pub mod query;
 pub mod subscription;
 pub mod types;

@@ -7,16 +7,18 @@ use async_graphql::{
     SimpleObject, Value, ID,
 };
 use chrono::{SecondsFormat, Utc};
+use sea_orm::DatabaseConnection;
 use tokio::sync::OnceCell;
 
 use super::context::ContextExt;
 use super::inputs::{InterestFilterInput, InterestOrder};
 use super::loaders::{PageSpec, ProfileKey, RequestLoaders};
+use crate::db::Reader;
 use crate::domain::interests::{self, IdentitySet as DomainIdentitySet, Interest, Page, Selection};
 use crate::domain::pagination::{Direction, Order, OrderField, PageRequest, Take};
 use crate::domain::values::{self, UserId};
-use crate::domain::{directory, discovery, relationships};
-use crate::error::AppError;
+use crate::domain::{directory, discovery, relationships, Viewer};
+use crate::error::{AppError, AppResult};
 
 /// RFC 3339 date and time in UTC with microseconds, e.g. `2026-11-28T09:30:00.123456Z`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -356,23 +358,61 @@ impl ConnectionState {
     async fn page(&self, ctx: &Context<'_>) -> async_graphql::Result<&Page> {
         self.fetched
             .get_or_try_init(|| async {
-                if let (Some(key), Some(loaders)) = (self.batch_key(), ctx.data_opt::<RequestLoaders>()) {
-                    return Ok(loaders.first_pages.load_one(key).await?.unwrap_or(Page {
-                        edges: Vec::new(),
-                        has_next_page: Some(false),
-                        has_previous_page: Some(false),
-                    }));
-                }
-                Ok(interests::list(
-                    ctx.reader()?,
-                    ctx.viewer()?,
-                    &self.selection,
-                    self.order,
-                    &self.page,
-                )
-                .await?)
+                self.fetch(ctx.reader()?, ctx.viewer()?, ctx.data_opt::<RequestLoaders>())
+                    .await
             })
             .await
+    }
+
+    /// Reads the page: a profile's first page through the request's batch when there is one.
+    async fn fetch(
+        &self,
+        reader: &Reader,
+        viewer: &Viewer,
+        loaders: Option<&RequestLoaders>,
+    ) -> async_graphql::Result<Page> {
+        let empty = || Page {
+            edges: Vec::new(),
+            has_next_page: Some(false),
+            has_previous_page: Some(false),
+        };
+        match (self.batch_key(), loaders) {
+            (Some(key), Some(loaders)) => Ok(loaders.first_pages.load_one(key).await?.unwrap_or_else(empty)),
+            (Some(key), None) => Ok(interests::first_pages(
+                reader,
+                viewer,
+                &key.spec.filter,
+                key.spec.order,
+                key.spec.first,
+                std::slice::from_ref(&key.owner),
+            )
+            .await?
+            .remove(&key.owner)
+            .unwrap_or_else(empty)),
+            (None, _) => Ok(interests::list(reader, viewer, &self.selection, self.order, &self.page).await?),
+        }
+    }
+
+    /// `pageInfo.hasNextPage` (`forward`) or `hasPreviousPage` of `page`.
+    async fn has_more(
+        &self,
+        page: &Page,
+        db: &DatabaseConnection,
+        viewer: &Viewer,
+        forward: bool,
+    ) -> AppResult<bool> {
+        let (known, cursor) = if forward {
+            (page.has_next_page, &self.page.before)
+        } else {
+            (page.has_previous_page, &self.page.after)
+        };
+        match (known, cursor) {
+            (Some(known), _) => Ok(known),
+            (None, Some(cursor)) => {
+                interests::edge_exists_beyond(db, viewer, &self.selection, self.order, cursor, forward).await
+            }
+            (None, None) => Ok(false),
+        }
     }
 }
 
@@ -419,6 +459,25 @@ impl PersonInterestConnection {
                 fetched: OnceCell::new(),
             }),
         })
+    }
+}
+
+/// For compiled plans (`super::plans`), which read a connection without a GraphQL context.
+impl PersonInterestConnection {
+    /// The page, read directly (a profile's first page as a batch of one).
+    pub(crate) async fn read(&self, reader: &Reader, viewer: &Viewer) -> async_graphql::Result<Page> {
+        self.state.fetch(reader, viewer, None).await
+    }
+
+    /// `pageInfo.hasNextPage` (`forward`) or `hasPreviousPage` of `page`.
+    pub(crate) async fn has_more(
+        &self,
+        page: &Page,
+        db: &DatabaseConnection,
+        viewer: &Viewer,
+        forward: bool,
+    ) -> AppResult<bool> {
+        self.state.has_more(page, db, viewer, forward).await
     }
 }
 
@@ -484,36 +543,12 @@ pub struct PageInfo {
 impl PageInfo {
     async fn has_next_page(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
         let page = self.state.page(ctx).await?;
-        match (page.has_next_page, &self.state.page.before) {
-            (Some(known), _) => Ok(known),
-            (None, Some(before)) => Ok(interests::edge_exists_beyond(
-                ctx.db()?,
-                ctx.viewer()?,
-                &self.state.selection,
-                self.state.order,
-                before,
-                true,
-            )
-            .await?),
-            (None, None) => Ok(false),
-        }
+        Ok(self.state.has_more(page, ctx.db()?, ctx.viewer()?, true).await?)
     }
 
     async fn has_previous_page(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
         let page = self.state.page(ctx).await?;
-        match (page.has_previous_page, &self.state.page.after) {
-            (Some(known), _) => Ok(known),
-            (None, Some(after)) => Ok(interests::edge_exists_beyond(
-                ctx.db()?,
-                ctx.viewer()?,
-                &self.state.selection,
-                self.state.order,
-                after,
-                false,
-            )
-            .await?),
-            (None, None) => Ok(false),
-        }
+        Ok(self.state.has_more(page, ctx.db()?, ctx.viewer()?, false).await?)
     }
 
     async fn start_cursor(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {

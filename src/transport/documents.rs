@@ -10,11 +10,13 @@
 
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use async_graphql::parser::types::{BaseType, ExecutableDocument, OperationDefinition, Type};
 use async_graphql::{Value, Variables};
 use lru::LruCache;
+
+use crate::graphql::plans::{self, Plan};
 
 /// Longest query text kept (bytes): what a real client sends is far shorter; a bigger one is
 /// parsed every time rather than letting a few large documents take the memory.
@@ -27,6 +29,8 @@ pub struct Document {
     cached: bool,
     /// A request with this text passed every validation rule.
     validated: AtomicBool,
+    /// Its compiled plan, made when first asked for (`None`: not a shape plans know).
+    plan: OnceLock<Option<Plan>>,
 }
 
 impl Document {
@@ -35,6 +39,7 @@ impl Document {
             parsed,
             cached,
             validated: AtomicBool::new(false),
+            plan: OnceLock::new(),
         })
     }
 
@@ -46,6 +51,15 @@ impl Document {
     /// Remembers that a request with this text passed full validation.
     pub fn mark_validated(&self) {
         self.validated.store(true, Ordering::Relaxed);
+    }
+
+    /// The document's compiled plan, if its operation is a shape plans know. Only for a
+    /// document that passed full validation: a plan assumes every name in it is valid.
+    pub fn plan(&self) -> Option<&Plan> {
+        if !self.validated() {
+            return None;
+        }
+        self.plan.get_or_init(|| plans::compile(&self.parsed)).as_ref()
     }
 
     /// Whether marking it is worth keeping a handle on it.

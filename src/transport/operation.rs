@@ -1,6 +1,7 @@
 //! One GraphQL operation: its parameters, its document checked and resolved, its execution,
 //! and its JSON answer.
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -12,6 +13,7 @@ use crate::app::AppState;
 use crate::domain::Viewer;
 use crate::error::ErrorCode;
 use crate::graphql::loaders::RequestLoaders;
+use crate::graphql::plans;
 use crate::graphql::request_error_code;
 use crate::metrics;
 use crate::persisted::PersistedError;
@@ -388,7 +390,19 @@ pub(super) fn document_limits(state: &AppState) -> DocumentLimits {
     }
 }
 
-/// Executes a prepared operation as `viewer`.
+fn timed_out(state: &AppState) -> Outcome {
+    Outcome {
+        body: Body::Json(json!({ "errors": [error_json(
+            &format!("the operation ran longer than the {} ms limit", state.request_timeout.as_millis()),
+            ErrorCode::QueryTooComplex,
+            None,
+        )] })),
+        request_error: true,
+    }
+}
+
+/// Executes a prepared operation as `viewer`: by its compiled plan when it has one and the
+/// plan answers, otherwise through async-graphql.
 pub(super) async fn run(state: &AppState, viewer: &Viewer, prepared: Prepared) -> Outcome {
     let Prepared {
         query,
@@ -404,6 +418,28 @@ pub(super) async fn run(state: &AppState, viewer: &Viewer, prepared: Prepared) -
     } else {
         &state.schema
     };
+    if let Some(plan) = document.plan().filter(|_| revalidate && state.compiled_plans) {
+        let env = plans::Env {
+            reader: &state.reader,
+            viewer,
+            variables: &params.variables,
+        };
+        match tokio::time::timeout(state.request_timeout, plan.execute(&env)).await {
+            Ok(Ok(data)) => {
+                state.metrics.planned.fetch_add(1, Ordering::Relaxed);
+                return Outcome {
+                    body: Body::Executed {
+                        data: Some(data),
+                        errors: None,
+                    },
+                    request_error: false,
+                };
+            }
+            // Whatever a plan does not answer, the executor does (and writes its error).
+            Ok(Err(plans::GiveUp)) => {}
+            Err(_) => return timed_out(state),
+        }
+    }
     let to_mark = (!revalidate && document.is_cached()).then(|| document.clone());
     let mut request = async_graphql::Request::new(query)
         .variables(params.variables)
@@ -418,14 +454,7 @@ pub(super) async fn run(state: &AppState, viewer: &Viewer, prepared: Prepared) -
     }
     request.set_parsed_query(super::documents::owned(document));
     let Ok(response) = tokio::time::timeout(state.request_timeout, schema.execute(request)).await else {
-        return Outcome {
-            body: Body::Json(json!({ "errors": [error_json(
-                &format!("the operation ran longer than the {} ms limit", state.request_timeout.as_millis()),
-                ErrorCode::QueryTooComplex,
-                None,
-            )] })),
-            request_error: true,
-        };
+        return timed_out(state);
     };
     let request_error = is_request_error(&response);
     if let Some(document) = to_mark.filter(|_| !request_error) {

@@ -351,9 +351,13 @@ impl TestApp {
         self.auth.mint(user.claims).expect("a token")
     }
 
-    /// A token for a plain user id.
     /// SQL statements this process has sent so far (`interest_gateway_db_statements_total`).
     pub async fn statements(&self) -> u64 {
+        self.counter("interest_gateway_db_statements_total").await
+    }
+
+    /// The value of an unlabelled counter on `/metrics`.
+    pub async fn counter(&self, name: &str) -> u64 {
         let text = self
             .client
             .get(self.url("/metrics"))
@@ -364,11 +368,12 @@ impl TestApp {
             .await
             .unwrap();
         text.lines()
-            .find_map(|l| l.strip_prefix("interest_gateway_db_statements_total "))
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
             .and_then(|n| n.trim().parse().ok())
-            .expect("the statement counter")
+            .unwrap_or_else(|| panic!("no counter {name} on /metrics"))
     }
 
+    /// A token for a plain user id.
     pub fn token_for(&self, sub: &str) -> String {
         self.token(User::new(sub).named(&format!("{sub} name")).tenant("contoso"))
     }

@@ -15,6 +15,7 @@ mod jwks;
 mod limits;
 mod observability;
 mod pagination;
+mod plans;
 mod schema;
 mod search;
 mod subscriptions;
@@ -34,6 +35,7 @@ fn main() -> std::process::ExitCode {
             ("search", search::tests()),
             ("discovery", discovery::tests()),
             ("batching", batching::tests()),
+            ("plans", plans::tests()),
             ("limits", limits::tests()),
             ("apq", apq::tests()),
             ("jwks", jwks::tests()),
