@@ -16,12 +16,15 @@
 //! a response key used twice — is never compiled. The API test `compiled_plans` compares every
 //! shape here, byte for byte, with a server that has plans switched off (`--compiled-plans`).
 
-use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, Field, OperationDefinition, OperationType, Selection,
     SelectionSet,
 };
+use std::sync::Arc;
+
 use async_graphql::{InputType, Name, OutputType, ScalarType, Value, Variables, ID};
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
 
 use super::inputs::{InterestFilterInput, InterestOrder};
 use super::types::{
@@ -30,7 +33,7 @@ use super::types::{
 };
 use super::Query;
 use crate::db::Reader;
-use crate::domain::interests::{self, Interest, Page};
+use crate::domain::interests;
 use crate::domain::values::{InterestId, UserId};
 use crate::domain::Viewer;
 
@@ -303,10 +306,14 @@ impl<'d> Compiler<'d> {
         type_name: &str,
         mut known: impl FnMut(&'d Field) -> Option<T>,
     ) -> Option<Vec<(Name, T)>> {
-        self.fields(set, type_name)?
+        let mut compiled = self
+            .fields(set, type_name)?
             .into_iter()
             .map(|field| Some((field.response_key().node.clone(), known(field)?)))
-            .collect()
+            .collect::<Option<Vec<_>>>()?;
+        // In the order the answer writes them (see `transport::operation::Sorted`).
+        compiled.sort_unstable_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
+        Some(compiled)
     }
 
     /// A field without arguments or selection.
@@ -466,43 +473,70 @@ pub struct Env<'a> {
     pub variables: &'a Variables,
 }
 
+/// What a plan read, field by field in the plan's order.
+enum Data {
+    /// A field that reads nothing (`__typename`).
+    Nothing,
+    Interest(Option<Box<PersonInterest>>),
+    User {
+        id: ID,
+        fields: Vec<Data>,
+    },
+    Connection(Box<ConnectionData>),
+}
+
+struct ConnectionData {
+    edges: Vec<(PersonInterest, String)>,
+    /// Read only when `pageInfo` asks.
+    has_next_page: bool,
+    has_previous_page: bool,
+}
+
+/// An operation's answer: the plan and what it read, written as the executor's `data` would
+/// be (every object's keys in order, scalars as their output types write them).
+pub struct Answer {
+    plan: Arc<Plan>,
+    roots: Vec<Data>,
+}
+
 impl Plan {
-    /// The operation's `data`, or [`GiveUp`] when async-graphql must answer (it then writes
+    /// The operation's answer, or [`GiveUp`] when async-graphql must answer (it then writes
     /// whatever error the resolvers raise).
-    pub async fn execute(&self, env: &Env<'_>) -> Step<Value> {
-        let mut data = IndexMap::with_capacity(self.root.len());
-        for (key, field) in &self.root {
-            let value = match field {
-                RootField::Typename => typename::<Query>(),
-                RootField::Interest { id, node } => {
+    pub async fn execute(self: Arc<Self>, env: &Env<'_>) -> Step<Answer> {
+        let mut roots = Vec::with_capacity(self.root.len());
+        for (_, field) in &self.root {
+            roots.push(match field {
+                RootField::Typename => Data::Nothing,
+                RootField::Interest { id, .. } => {
                     let id: ID = self.arg(env, id)?;
                     let id = InterestId::parse("id", &id)?;
-                    match interests::get(env.reader, env.viewer, id).await? {
-                        Some(found) => node_value(node, found),
-                        None => Value::Null,
-                    }
+                    Data::Interest(
+                        interests::get(env.reader, env.viewer, id)
+                            .await?
+                            .map(|i| Box::new(i.into())),
+                    )
                 }
                 RootField::User { id, user } => {
                     let id: ID = self.arg(env, id)?;
                     let owner = UserId::parse("id", &id)?;
-                    let mut object = IndexMap::with_capacity(user.len());
-                    for (key, field) in user {
-                        let value = match field {
-                            UserField::Typename => typename::<User>(),
-                            UserField::Id => ScalarType::to_value(&ID(owner.as_str().to_owned())),
+                    let mut fields = Vec::with_capacity(user.len());
+                    for (_, field) in user {
+                        fields.push(match field {
+                            UserField::Typename | UserField::Id => Data::Nothing,
                             UserField::Interests(connection) => {
                                 self.connection(env, Some(owner.clone()), connection).await?
                             }
-                        };
-                        object.insert(key.clone(), value);
+                        });
                     }
-                    Value::Object(object)
+                    Data::User {
+                        id: ID(owner.as_str().to_owned()),
+                        fields,
+                    }
                 }
                 RootField::Interests(connection) => self.connection(env, None, connection).await?,
-            };
-            data.insert(key.clone(), value);
+            });
         }
-        Ok(Value::Object(data))
+        Ok(Answer { plan: self, roots })
     }
 
     /// An argument's value as the resolver receives it: variables filled in as async-graphql
@@ -526,7 +560,7 @@ impl Plan {
         }
     }
 
-    async fn connection(&self, env: &Env<'_>, owner: Option<UserId>, plan: &Connection) -> Step<Value> {
+    async fn connection(&self, env: &Env<'_>, owner: Option<UserId>, plan: &Connection) -> Step<Data> {
         let a = &plan.args;
         let connection = PersonInterestConnection::new(
             owner,
@@ -538,156 +572,263 @@ impl Plan {
             self.opt_arg::<String>(env, &a.before)?,
         )?;
         let page = connection.read(env.reader, env.viewer).await?;
-        let mut object = IndexMap::with_capacity(plan.fields.len());
-        for (key, field) in &plan.fields {
-            let value = match field {
-                ConnectionField::Typename => typename::<PersonInterestConnection>(),
-                ConnectionField::Edges(edge) => Value::List(
-                    page.edges
-                        .iter()
-                        .map(|(interest, cursor)| {
-                            Value::Object(
-                                edge.iter()
-                                    .map(|(key, field)| {
-                                        let value = match field {
-                                            EdgeField::Typename => typename::<PersonInterestEdge>(),
-                                            EdgeField::Cursor => Value::String(cursor.clone()),
-                                            EdgeField::Node(node) => node_value(node, interest.clone()),
-                                        };
-                                        (key.clone(), value)
-                                    })
-                                    .collect(),
-                            )
-                        })
-                        .collect(),
-                ),
-                ConnectionField::Nodes(node) => Value::List(
-                    page.edges
-                        .iter()
-                        .map(|(interest, _)| node_value(node, interest.clone()))
-                        .collect(),
-                ),
-                ConnectionField::PageInfo(info) => self.page_info(env, &connection, &page, info).await?,
-            };
-            object.insert(key.clone(), value);
-        }
-        Ok(Value::Object(object))
+        let asks = |wanted: &dyn Fn(&PageInfoField) -> bool| {
+            plan.fields.iter().any(|(_, field)| match field {
+                ConnectionField::PageInfo(info) => info.iter().any(|(_, f)| wanted(f)),
+                _ => false,
+            })
+        };
+        let has_next_page = if asks(&|f| matches!(f, PageInfoField::HasNextPage)) {
+            connection
+                .has_more(&page, &env.reader.db, env.viewer, true)
+                .await?
+        } else {
+            false
+        };
+        let has_previous_page = if asks(&|f| matches!(f, PageInfoField::HasPreviousPage)) {
+            connection
+                .has_more(&page, &env.reader.db, env.viewer, false)
+                .await?
+        } else {
+            false
+        };
+        Ok(Data::Connection(Box::new(ConnectionData {
+            edges: page.edges.into_iter().map(|(i, c)| (i.into(), c)).collect(),
+            has_next_page,
+            has_previous_page,
+        })))
     }
+}
 
-    async fn page_info(
+// ---------------------------------------------------------------------------------------------
+// Writing: straight from what was read to JSON, no `async_graphql::Value` tree in between. The
+// text is what `transport::operation`'s writer makes of the executor's value: objects with their
+// keys in order (the plan's fields are sorted so when compiled), scalars as async-graphql's
+// `Serialize` writes the values their output types produce.
+
+/// A plan's fields over one object's data, written as a JSON object in the plan's order.
+struct Object<'a, F, D: ?Sized>(&'a [(Name, F)], &'a D);
+
+/// How one field of a plan writes itself from its object's data.
+trait Write<D: ?Sized> {
+    fn entry<M: SerializeMap>(&self, key: &str, data: &D, map: &mut M) -> Result<(), M::Error>;
+}
+
+impl<F: Write<D>, D: ?Sized> Serialize for Object<'_, F, D> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (key, field) in self.0 {
+            field.entry(key.as_str(), self.1, &mut map)?;
+        }
+        map.end()
+    }
+}
+
+/// Objects of one plan, as a list.
+struct List<'a, F, D>(&'a [(Name, F)], &'a [D]);
+
+impl<F: Write<D>, D> Serialize for List<'_, F, D> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.1.iter().map(|item| Object(self.0, item)))
+    }
+}
+
+/// A field whose object may be null.
+fn optional<D, F: Write<D>, M: SerializeMap>(
+    map: &mut M,
+    key: &str,
+    fields: &[(Name, F)],
+    data: Option<&D>,
+) -> Result<(), M::Error> {
+    map.serialize_entry(key, &data.map(|d| Object(fields, d)))
+}
+
+fn type_name<M: SerializeMap, T: OutputType>(map: &mut M, key: &str) -> Result<(), M::Error> {
+    map.serialize_entry(key, &*T::type_name())
+}
+
+/// A scalar as its output type writes it.
+fn scalar<M: SerializeMap, T: ScalarType>(map: &mut M, key: &str, value: &T) -> Result<(), M::Error> {
+    map.serialize_entry(key, &ScalarType::to_value(value))
+}
+
+impl Serialize for Answer {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.roots.len()))?;
+        for ((key, field), data) in self.plan.root.iter().zip(&self.roots) {
+            let key = key.as_str();
+            match (field, data) {
+                (RootField::Typename, _) => type_name::<_, Query>(&mut map, key)?,
+                (RootField::Interest { node, .. }, Data::Interest(found)) => {
+                    optional(&mut map, key, node, found.as_deref())?
+                }
+                (RootField::User { user, .. }, Data::User { id, fields }) => {
+                    map.serialize_entry(key, &UserOut { user, id, fields })?
+                }
+                (RootField::Interests(connection), Data::Connection(data)) => {
+                    map.serialize_entry(key, &Object(&connection.fields, &**data))?
+                }
+                _ => {
+                    return Err(serde::ser::Error::custom(
+                        "a plan's data does not match its fields",
+                    ))
+                }
+            }
+        }
+        map.end()
+    }
+}
+
+struct UserOut<'a> {
+    user: &'a [(Name, UserField)],
+    id: &'a ID,
+    fields: &'a [Data],
+}
+
+impl Serialize for UserOut<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.user.len()))?;
+        for ((key, field), data) in self.user.iter().zip(self.fields) {
+            let key = key.as_str();
+            match (field, data) {
+                (UserField::Typename, _) => type_name::<_, User>(&mut map, key)?,
+                (UserField::Id, _) => scalar(&mut map, key, self.id)?,
+                (UserField::Interests(connection), Data::Connection(data)) => {
+                    map.serialize_entry(key, &Object(&connection.fields, &**data))?
+                }
+                _ => {
+                    return Err(serde::ser::Error::custom(
+                        "a plan's data does not match its fields",
+                    ))
+                }
+            }
+        }
+        map.end()
+    }
+}
+
+impl Write<ConnectionData> for ConnectionField {
+    fn entry<M: SerializeMap>(&self, key: &str, data: &ConnectionData, map: &mut M) -> Result<(), M::Error> {
+        match self {
+            ConnectionField::Typename => type_name::<_, PersonInterestConnection>(map, key),
+            ConnectionField::Edges(fields) => map.serialize_entry(key, &List(fields, &data.edges)),
+            ConnectionField::Nodes(fields) => map.serialize_entry(key, &Nodes(fields, &data.edges)),
+            ConnectionField::PageInfo(fields) => map.serialize_entry(key, &Object(fields, data)),
+        }
+    }
+}
+
+/// A connection's `nodes`: the interests of its edges.
+struct Nodes<'a>(&'a [(Name, NodeField)], &'a [(PersonInterest, String)]);
+
+impl Serialize for Nodes<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.1.iter().map(|(node, _)| Object(self.0, node)))
+    }
+}
+
+impl Write<(PersonInterest, String)> for EdgeField {
+    fn entry<M: SerializeMap>(
         &self,
-        env: &Env<'_>,
-        connection: &PersonInterestConnection,
-        page: &Page,
-        fields: &[(Name, PageInfoField)],
-    ) -> Step<Value> {
-        let mut object = IndexMap::with_capacity(fields.len());
-        for (key, field) in fields {
-            let cursor =
-                |c: Option<&(Interest, String)>| c.map_or(Value::Null, |(_, c)| Value::String(c.clone()));
-            let value = match field {
-                PageInfoField::Typename => typename::<PageInfo>(),
-                PageInfoField::HasNextPage => Value::Boolean(
-                    connection
-                        .has_more(page, &env.reader.db, env.viewer, true)
-                        .await?,
-                ),
-                PageInfoField::HasPreviousPage => Value::Boolean(
-                    connection
-                        .has_more(page, &env.reader.db, env.viewer, false)
-                        .await?,
-                ),
-                PageInfoField::StartCursor => cursor(page.edges.first()),
-                PageInfoField::EndCursor => cursor(page.edges.last()),
-            };
-            object.insert(key.clone(), value);
+        key: &str,
+        (node, cursor): &(PersonInterest, String),
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        match self {
+            EdgeField::Typename => type_name::<_, PersonInterestEdge>(map, key),
+            EdgeField::Cursor => map.serialize_entry(key, cursor),
+            EdgeField::Node(fields) => map.serialize_entry(key, &Object(fields, node)),
         }
-        Ok(Value::Object(object))
     }
 }
 
-fn typename<T: OutputType>() -> Value {
-    Value::String(T::type_name().into_owned())
-}
-
-/// Fields of one object, each written by `value`.
-fn object<F>(fields: &[(Name, F)], mut value: impl FnMut(&F) -> Value) -> Value {
-    Value::Object(
-        fields
-            .iter()
-            .map(|(key, field)| (key.clone(), value(field)))
-            .collect(),
-    )
-}
-
-fn optional<T>(value: Option<T>, write: impl FnOnce(T) -> Value) -> Value {
-    value.map_or(Value::Null, write)
-}
-
-fn strings(items: &[String]) -> Value {
-    Value::List(items.iter().map(|s| Value::String(s.clone())).collect())
-}
-
-/// An interest as the resolvers' `PersonInterest` (the one mapping from the domain), then its
-/// selected fields as its output types write them.
-fn node_value(fields: &[(Name, NodeField)], interest: Interest) -> Value {
-    let i = PersonInterest::from(interest);
-    object(fields, |field| match field {
-        NodeField::Typename => typename::<PersonInterest>(),
-        NodeField::Id => ScalarType::to_value(&i.id),
-        NodeField::UserId => ScalarType::to_value(&i.user_id),
-        NodeField::DisplayName => ScalarType::to_value(&i.display_name),
-        NodeField::Description => optional(i.description.as_ref(), ScalarType::to_value),
-        NodeField::WebUrl => optional(i.web_url.as_ref(), ScalarType::to_value),
-        NodeField::ThumbnailUrl => optional(i.thumbnail_url.as_ref(), ScalarType::to_value),
-        NodeField::IsSearchable => ScalarType::to_value(&i.is_searchable),
-        NodeField::Categories => strings(&i.categories),
-        NodeField::CollaborationTags => {
-            Value::List(i.collaboration_tags.iter().map(InputType::to_value).collect())
+impl Write<ConnectionData> for PageInfoField {
+    fn entry<M: SerializeMap>(&self, key: &str, data: &ConnectionData, map: &mut M) -> Result<(), M::Error> {
+        match self {
+            PageInfoField::Typename => type_name::<_, PageInfo>(map, key),
+            PageInfoField::HasNextPage => map.serialize_entry(key, &data.has_next_page),
+            PageInfoField::HasPreviousPage => map.serialize_entry(key, &data.has_previous_page),
+            PageInfoField::StartCursor => {
+                map.serialize_entry(key, &data.edges.first().map(|(_, cursor)| cursor))
+            }
+            PageInfoField::EndCursor => {
+                map.serialize_entry(key, &data.edges.last().map(|(_, cursor)| cursor))
+            }
         }
-        NodeField::AllowedAudiences => InputType::to_value(&i.allowed_audiences),
-        NodeField::Inference(fields) => optional(i.inference.as_ref(), |d| {
-            object(fields, |field| match field {
-                InferenceField::Typename => typename::<InferenceData>(),
-                InferenceField::ConfidenceScore => {
-                    optional(d.confidence_score.as_ref(), ScalarType::to_value)
-                }
-                InferenceField::UserHasVerifiedAccuracy => {
-                    optional(d.user_has_verified_accuracy.as_ref(), ScalarType::to_value)
-                }
-            })
-        }),
-        NodeField::Source(fields) => optional(i.source.as_ref(), |s| {
-            object(fields, |field| match field {
-                SourceField::Typename => typename::<PersonDataSource>(),
-                SourceField::Type => strings(&s.types),
-            })
-        }),
-        NodeField::CreatedBy(fields) => optional(i.created_by.as_ref(), |s| identity_set(fields, s)),
-        NodeField::CreatedDateTime => ScalarType::to_value(&i.created_date_time),
-        NodeField::LastModifiedBy(fields) => {
-            optional(i.last_modified_by.as_ref(), |s| identity_set(fields, s))
-        }
-        NodeField::LastModifiedDateTime => ScalarType::to_value(&i.last_modified_date_time),
-        NodeField::Etag => ScalarType::to_value(&i.etag),
-    })
+    }
 }
 
-fn identity_set(fields: &[(Name, IdentitySetField)], set: &IdentitySet) -> Value {
-    let identity = |fields: &[(Name, IdentityField)], identity: Option<&Identity>| {
-        optional(identity, |identity| {
-            object(fields, |field| match field {
-                IdentityField::Typename => typename::<Identity>(),
-                IdentityField::Id => optional(identity.id.as_ref(), ScalarType::to_value),
-                IdentityField::DisplayName => optional(identity.display_name.as_ref(), ScalarType::to_value),
-                IdentityField::TenantId => optional(identity.tenant_id.as_ref(), ScalarType::to_value),
-            })
-        })
-    };
-    object(fields, |field| match field {
-        IdentitySetField::Typename => typename::<IdentitySet>(),
-        IdentitySetField::Application(f) => identity(f, set.application.as_ref()),
-        IdentitySetField::Device(f) => identity(f, set.device.as_ref()),
-        IdentitySetField::User(f) => identity(f, set.user.as_ref()),
-    })
+impl Write<PersonInterest> for NodeField {
+    fn entry<M: SerializeMap>(&self, key: &str, i: &PersonInterest, map: &mut M) -> Result<(), M::Error> {
+        match self {
+            NodeField::Typename => type_name::<_, PersonInterest>(map, key),
+            NodeField::Id => map.serialize_entry(key, i.id.as_str()),
+            NodeField::UserId => map.serialize_entry(key, i.user_id.as_str()),
+            NodeField::DisplayName => map.serialize_entry(key, &i.display_name),
+            NodeField::Description => map.serialize_entry(key, &i.description),
+            NodeField::WebUrl => map.serialize_entry(key, &i.web_url),
+            NodeField::ThumbnailUrl => map.serialize_entry(key, &i.thumbnail_url),
+            NodeField::IsSearchable => map.serialize_entry(key, &i.is_searchable),
+            NodeField::Categories => map.serialize_entry(key, &i.categories),
+            NodeField::CollaborationTags => {
+                let tags: Vec<Value> = i.collaboration_tags.iter().map(InputType::to_value).collect();
+                map.serialize_entry(key, &tags)
+            }
+            NodeField::AllowedAudiences => {
+                map.serialize_entry(key, &InputType::to_value(&i.allowed_audiences))
+            }
+            NodeField::Inference(fields) => optional(map, key, fields, i.inference.as_ref()),
+            NodeField::Source(fields) => optional(map, key, fields, i.source.as_ref()),
+            NodeField::CreatedBy(fields) => optional(map, key, fields, i.created_by.as_ref()),
+            NodeField::CreatedDateTime => scalar(map, key, &i.created_date_time),
+            NodeField::LastModifiedBy(fields) => optional(map, key, fields, i.last_modified_by.as_ref()),
+            NodeField::LastModifiedDateTime => scalar(map, key, &i.last_modified_date_time),
+            NodeField::Etag => map.serialize_entry(key, &i.etag),
+        }
+    }
+}
+
+impl Write<InferenceData> for InferenceField {
+    fn entry<M: SerializeMap>(&self, key: &str, d: &InferenceData, map: &mut M) -> Result<(), M::Error> {
+        match self {
+            InferenceField::Typename => type_name::<_, InferenceData>(map, key),
+            InferenceField::ConfidenceScore => {
+                map.serialize_entry(key, &d.confidence_score.as_ref().map(ScalarType::to_value))
+            }
+            InferenceField::UserHasVerifiedAccuracy => {
+                map.serialize_entry(key, &d.user_has_verified_accuracy)
+            }
+        }
+    }
+}
+
+impl Write<PersonDataSource> for SourceField {
+    fn entry<M: SerializeMap>(&self, key: &str, s: &PersonDataSource, map: &mut M) -> Result<(), M::Error> {
+        match self {
+            SourceField::Typename => type_name::<_, PersonDataSource>(map, key),
+            SourceField::Type => map.serialize_entry(key, &s.types),
+        }
+    }
+}
+
+impl Write<IdentitySet> for IdentitySetField {
+    fn entry<M: SerializeMap>(&self, key: &str, set: &IdentitySet, map: &mut M) -> Result<(), M::Error> {
+        match self {
+            IdentitySetField::Typename => type_name::<_, IdentitySet>(map, key),
+            IdentitySetField::Application(fields) => optional(map, key, fields, set.application.as_ref()),
+            IdentitySetField::Device(fields) => optional(map, key, fields, set.device.as_ref()),
+            IdentitySetField::User(fields) => optional(map, key, fields, set.user.as_ref()),
+        }
+    }
+}
+
+impl Write<Identity> for IdentityField {
+    fn entry<M: SerializeMap>(&self, key: &str, identity: &Identity, map: &mut M) -> Result<(), M::Error> {
+        match self {
+            IdentityField::Typename => type_name::<_, Identity>(map, key),
+            IdentityField::Id => map.serialize_entry(key, &identity.id),
+            IdentityField::DisplayName => map.serialize_entry(key, &identity.display_name),
+            IdentityField::TenantId => map.serialize_entry(key, &identity.tenant_id),
+        }
+    }
 }

@@ -30,7 +30,7 @@ pub struct Document {
     /// A request with this text passed every validation rule.
     validated: AtomicBool,
     /// Its compiled plan, made when first asked for (`None`: not a shape plans know).
-    plan: OnceLock<Option<Plan>>,
+    plan: OnceLock<Option<Arc<Plan>>>,
 }
 
 impl Document {
@@ -55,11 +55,13 @@ impl Document {
 
     /// The document's compiled plan, if its operation is a shape plans know. Only for a
     /// document that passed full validation: a plan assumes every name in it is valid.
-    pub fn plan(&self) -> Option<&Plan> {
+    pub fn plan(&self) -> Option<Arc<Plan>> {
         if !self.validated() {
             return None;
         }
-        self.plan.get_or_init(|| plans::compile(&self.parsed)).as_ref()
+        self.plan
+            .get_or_init(|| plans::compile(&self.parsed).map(Arc::new))
+            .clone()
     }
 
     /// Whether marking it is worth keeping a handle on it.

@@ -126,6 +126,8 @@ pub(crate) enum Body {
         data: Option<async_graphql::Value>,
         errors: Option<Value>,
     },
+    /// What a compiled plan read, written as the executor would have written it.
+    Planned(plans::Answer),
 }
 
 impl Body {
@@ -134,6 +136,7 @@ impl Body {
         match self {
             Body::Json(value) => value.get("errors").is_some(),
             Body::Executed { errors, .. } => errors.is_some(),
+            Body::Planned(_) => false,
         }
     }
 }
@@ -152,6 +155,11 @@ impl serde::Serialize for Body {
                 if let Some(errors) = errors {
                     map.serialize_entry("errors", errors)?;
                 }
+                map.end()
+            }
+            Body::Planned(answer) => {
+                let mut map = serializer.serialize_map(Some(1))?;
+                map.serialize_entry("data", answer)?;
                 map.end()
             }
         }
@@ -425,13 +433,10 @@ pub(super) async fn run(state: &AppState, viewer: &Viewer, prepared: Prepared) -
             variables: &params.variables,
         };
         match tokio::time::timeout(state.request_timeout, plan.execute(&env)).await {
-            Ok(Ok(data)) => {
+            Ok(Ok(answer)) => {
                 state.metrics.planned.fetch_add(1, Ordering::Relaxed);
                 return Outcome {
-                    body: Body::Executed {
-                        data: Some(data),
-                        errors: None,
-                    },
+                    body: Body::Planned(answer),
                     request_error: false,
                 };
             }
