@@ -9,6 +9,7 @@ use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Query, SimpleExpr, Wi
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, DbBackend, DbErr, EntityTrait, FromQueryResult, Iterable,
     JoinType, PaginatorTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait, RelationTrait,
+    Statement,
 };
 use uuid::Uuid;
 
@@ -17,7 +18,7 @@ use super::pagination::{Cursor, Direction, Order, OrderField, PageRequest, SortK
 use super::search::SearchTerms;
 use super::values::{Audience, CollaborationTag, UserId};
 use super::viewer::Viewer;
-use super::visibility::{pair_visible_to, visible_to, visible_to_in_bulk};
+use super::visibility::{self, pair_visible_to, visible_to, visible_to_in_bulk};
 use crate::db::Reader;
 use crate::error::AppResult;
 
@@ -35,6 +36,32 @@ pub struct InterestFilter {
     pub modified_before: Option<DateTime<Utc>>,
     /// Full text over display name, description and categories.
     pub search: Option<SearchTerms>,
+}
+
+impl InterestFilter {
+    /// Whether it filters on nothing.
+    pub fn is_empty(&self) -> bool {
+        let Self {
+            user_ids,
+            category_keys,
+            collaboration_tags,
+            allowed_audiences,
+            created_after,
+            created_before,
+            modified_after,
+            modified_before,
+            search,
+        } = self;
+        user_ids.is_none()
+            && category_keys.is_none()
+            && collaboration_tags.is_none()
+            && allowed_audiences.is_none()
+            && created_after.is_none()
+            && created_before.is_none()
+            && modified_after.is_none()
+            && modified_before.is_none()
+            && search.is_none()
+    }
 }
 
 /// Which interests a list or count covers: a filter, optionally on one profile.
@@ -502,42 +529,34 @@ pub async fn first_pages(
     owners: &[UserId],
 ) -> AppResult<HashMap<UserId, Page>> {
     let backend = reader.db.get_database_backend();
-    let selection = Selection {
-        filter: filter.clone(),
-        owner: None,
-        searchable_only: false,
-        expression: None,
+    let statement = match owners {
+        // One profile, unfiltered (a profile page, `user(id) { interests(first: n) }`): the
+        // text is written once per viewer shape and order.
+        [owner] if filter.is_empty() => {
+            let of = visibility::Of::FirstPage { order, first };
+            visibility::templated(viewer, backend, of, owner.as_str(), |visible, owner| {
+                first_pages_statement(backend, Condition::all().add(visible), order, first, &[owner])
+            })
+        }
+        _ => {
+            let selection = Selection {
+                filter: filter.clone(),
+                owner: None,
+                searchable_only: false,
+                expression: None,
+            };
+            let owners: Vec<&str> = owners.iter().map(UserId::as_str).collect();
+            first_pages_statement(
+                backend,
+                selection.condition(viewer, backend),
+                order,
+                first,
+                &owners,
+            )
+        }
     };
-    let column = match order.field {
-        OrderField::LastModifiedDateTime => interest::Column::ModifiedAt,
-        OrderField::DisplayName => interest::Column::DisplayNameKey,
-        OrderField::CreatedDateTime | OrderField::Relevance => interest::Column::CreatedAt,
-    };
-    let direction = sea_order(order.direction, true);
-    let window = WindowStatement::partition_by((interest::Entity, interest::Column::UserId))
-        .order_by((interest::Entity, column), direction.clone())
-        .order_by((interest::Entity, interest::Column::Id), direction)
-        .to_owned();
-    let mut inner = Query::select();
-    inner.from(interest::Entity);
-    for c in interest::Column::iter() {
-        inner.column((interest::Entity, c));
-    }
-    inner
-        .expr_window_as(Expr::cust("ROW_NUMBER()"), window, Alias::new("page_row"))
-        .cond_where(
-            selection
-                .condition(viewer, backend)
-                .add(interest::Column::UserId.is_in(owners.iter().map(UserId::as_str))),
-        );
-    let outer = Query::select()
-        .column(Asterisk)
-        .from_subquery(inner.to_owned(), Alias::new("ranked"))
-        .and_where(Expr::col(Alias::new("page_row")).lte(first + 1))
-        .order_by(Alias::new("page_row"), sea_orm::Order::Asc)
-        .to_owned();
     let mut grouped: HashMap<String, Vec<interest::Model>> = HashMap::new();
-    let rows = reader.rows(backend.build(&outer)).await?;
+    let rows = reader.rows(statement).await?;
     for row in super::rows::interests(rows)? {
         grouped.entry(row.user_id.clone()).or_default().push(row);
     }
@@ -568,6 +587,42 @@ pub async fn first_pages(
             ))
         })
         .collect()
+}
+
+/// The statement of [`first_pages`]: the rows of `owners` matching `condition`, numbered per
+/// owner in `order`, the first `first + 1` of each.
+pub(super) fn first_pages_statement(
+    backend: DbBackend,
+    condition: Condition,
+    order: Order,
+    first: u64,
+    owners: &[&str],
+) -> Statement {
+    let column = match order.field {
+        OrderField::LastModifiedDateTime => interest::Column::ModifiedAt,
+        OrderField::DisplayName => interest::Column::DisplayNameKey,
+        OrderField::CreatedDateTime | OrderField::Relevance => interest::Column::CreatedAt,
+    };
+    let direction = sea_order(order.direction, true);
+    let window = WindowStatement::partition_by((interest::Entity, interest::Column::UserId))
+        .order_by((interest::Entity, column), direction.clone())
+        .order_by((interest::Entity, interest::Column::Id), direction)
+        .to_owned();
+    let mut inner = Query::select();
+    inner.from(interest::Entity);
+    for c in interest::Column::iter() {
+        inner.column((interest::Entity, c));
+    }
+    inner
+        .expr_window_as(Expr::cust("ROW_NUMBER()"), window, Alias::new("page_row"))
+        .cond_where(condition.add(interest::Column::UserId.is_in(owners.iter().copied())));
+    let outer = Query::select()
+        .column(Asterisk)
+        .from_subquery(inner.to_owned(), Alias::new("ranked"))
+        .and_where(Expr::col(Alias::new("page_row")).lte(first + 1))
+        .order_by(Alias::new("page_row"), sea_orm::Order::Asc)
+        .to_owned();
+    backend.build(&outer)
 }
 
 /// How many interests of each of `owners` `viewer` may see under `filter`, in one query.

@@ -12,7 +12,7 @@ use super::values::PageSize;
 use crate::error::{AppError, AppResult};
 
 /// What a list is sorted by; ties are always broken by id in the same direction.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum OrderField {
     #[default]
     CreatedDateTime,
@@ -23,7 +23,7 @@ pub enum OrderField {
 }
 
 /// Sort direction.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum Direction {
     #[default]
     Asc,
@@ -31,7 +31,7 @@ pub enum Direction {
 }
 
 /// An order: field and direction. The default is `CREATED_DATE_TIME ASC`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub struct Order {
     pub field: OrderField,
     pub direction: Direction,

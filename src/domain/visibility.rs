@@ -34,6 +34,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::pagination::Order;
 use super::relationships::RelationshipKind;
 use super::values::Audience;
 use super::viewer::{Caller, Viewer};
@@ -152,6 +153,47 @@ pub fn interest_by_id(viewer: &Viewer, backend: DbBackend, id: Uuid) -> Statemen
     Statement::from_sql_and_values(backend, template.sql.clone(), values)
 }
 
+/// A statement that looks up one text key (a profile's owner), written once per viewer shape:
+/// `write` gets the audience rule for a bounded read (as [`visible_to`]) and the key, both for
+/// a viewer whose claims are marks, and the marks are then bound to `viewer`'s claims and
+/// `key`. `of` names the statement's text apart from the rule and the key: everything `write`
+/// puts in it must follow from `of`.
+pub fn templated(
+    viewer: &Viewer,
+    backend: DbBackend,
+    of: Of,
+    key: &str,
+    write: impl FnOnce(Condition, &str) -> Statement,
+) -> Statement {
+    let (code, _) = writer(backend);
+    let who = Who::of(viewer);
+    let shape = Shape {
+        backend: code,
+        kind: Kind::Statement(of),
+        who,
+    };
+    let template = memoized(shape, || {
+        template(who, |marks| {
+            let condition = match who {
+                Who::Admin => Condition::all(),
+                _ => rule::<interest::Column>(marks, probes(backend)),
+            };
+            let statement = write(condition, KEY_TEXT_MARK);
+            (statement.sql, statement.values.map(|v| v.0).unwrap_or_default())
+        })
+    });
+    let values = filled(&template, viewer.caller(), Some(&Value::from(key)));
+    Statement::from_sql_and_values(backend, template.sql.clone(), values)
+}
+
+/// What a [`templated`] statement is: one text per value (and viewer shape).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Of {
+    /// A profile's first `first` interests (and one more, to know whether there are more),
+    /// unfiltered, in an order (`listing::first_pages`).
+    FirstPage { order: Order, first: u64 },
+}
+
 /// What a template is of.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 enum Kind {
@@ -160,6 +202,8 @@ enum Kind {
     Rule { pair: bool, probe: bool },
     /// [`interest_by_id`]'s statement.
     InterestById,
+    /// A [`templated`] statement.
+    Statement(Of),
 }
 
 /// Which viewer, as far as the rule's text is concerned.
@@ -242,6 +286,9 @@ const MARK: char = '\0';
 /// ids are v4 or v7 UUIDs).
 const KEY_MARK: Uuid = Uuid::max();
 
+/// Marks a text key's place in a [`templated`] statement.
+const KEY_TEXT_MARK: &str = "\0key";
+
 /// [`rule`] for `viewer` as one parenthesized SQL expression with its values bound: the text
 /// written once per [`Shape`] by [`rule`] itself, for a viewer whose claims are marks, and the
 /// marks then mapped to this viewer's claims.
@@ -322,6 +369,7 @@ fn template(who: Who, write: impl FnOnce(Option<&RuleInput>) -> (String, Vec<Val
                 None => Slot::Fixed(value.clone()),
                 Some("id") => Slot::Id,
                 Some("t") => Slot::Tenant,
+                Some("key") => Slot::Key,
                 Some(g) if g.starts_with('g') => Slot::Group(index(&g[1..])),
                 Some(f) => Slot::Federated(index(f.get(1..).unwrap_or_default())),
             }
@@ -566,6 +614,75 @@ mod tests {
         )
         .0
         .contains("\"interest\".\"user_id\""));
+    }
+
+    /// The rule of a bounded read for this very viewer, without templates.
+    fn direct_condition(viewer: &Viewer, backend: DbBackend) -> Condition {
+        let input = viewer.caller().map(|c| RuleInput {
+            id: c.id.as_str().to_owned(),
+            groups: c.groups.clone(),
+            tenant: c.tenant_id.clone(),
+            federated: c.federated_tenant_ids.clone(),
+        });
+        match viewer {
+            Viewer::Caller(c) if c.is_admin => Condition::all(),
+            _ => rule::<interest::Column>(input.as_ref(), probes(backend)),
+        }
+    }
+
+    #[test]
+    fn a_profiles_first_page_is_the_statement_built_for_each_viewer() {
+        use super::super::listing::first_pages_statement;
+        use super::super::pagination::{Direction, OrderField};
+        let Viewer::Caller(mut admin) = caller(&["g"], Some("t"), &[]) else {
+            unreachable!()
+        };
+        admin.is_admin = true;
+        let viewers = [
+            Viewer::Anonymous,
+            Viewer::Caller(admin),
+            caller(&[], None, &[]),
+            caller(&["g-1", "g-2"], Some("org-1"), &["org-2"]),
+            caller(&["h-1", "h-2"], Some("org-9"), &["org-8"]),
+        ];
+        let orders = [
+            Order::default(),
+            Order {
+                field: OrderField::DisplayName,
+                direction: Direction::Desc,
+            },
+        ];
+        for backend in [DbBackend::Postgres, DbBackend::MySql, DbBackend::Sqlite] {
+            for viewer in &viewers {
+                for (order, first, owner) in [
+                    (orders[0], 20, "owner-1"),
+                    (orders[1], 20, "owner-2"),
+                    (orders[0], 5, "o-3"),
+                ] {
+                    let via = templated(
+                        viewer,
+                        backend,
+                        Of::FirstPage { order, first },
+                        owner,
+                        |visible, key| {
+                            first_pages_statement(
+                                backend,
+                                Condition::all().add(visible),
+                                order,
+                                first,
+                                &[key],
+                            )
+                        },
+                    );
+                    let direct_rule = Condition::all().add(direct_condition(viewer, backend));
+                    let direct = first_pages_statement(backend, direct_rule, order, first, &[owner]);
+                    assert_eq!(via.sql, direct.sql, "{viewer:?} {order:?}");
+                    assert_eq!(via.values, direct.values, "{viewer:?} {order:?}");
+                    let values = via.values.map(|v| v.0).unwrap_or_default();
+                    assert!(values.contains(&Value::from(owner)) && values.contains(&Value::from(first + 1)));
+                }
+            }
+        }
     }
 
     #[test]
