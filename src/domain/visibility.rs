@@ -630,21 +630,26 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_profiles_first_page_is_the_statement_built_for_each_viewer() {
-        use super::super::listing::first_pages_statement;
-        use super::super::pagination::{Direction, OrderField};
+    /// Anonymous, an admin, and callers of several shapes (two of the same shape).
+    fn viewers_of_every_kind() -> [Viewer; 5] {
         let Viewer::Caller(mut admin) = caller(&["g"], Some("t"), &[]) else {
             unreachable!()
         };
         admin.is_admin = true;
-        let viewers = [
+        [
             Viewer::Anonymous,
             Viewer::Caller(admin),
             caller(&[], None, &[]),
             caller(&["g-1", "g-2"], Some("org-1"), &["org-2"]),
             caller(&["h-1", "h-2"], Some("org-9"), &["org-8"]),
-        ];
+        ]
+    }
+
+    #[test]
+    fn a_profiles_first_page_is_the_statement_built_for_each_viewer() {
+        use super::super::listing::first_pages_statement;
+        use super::super::pagination::{Direction, OrderField};
+        let viewers = viewers_of_every_kind();
         let orders = [
             Order::default(),
             Order {
@@ -687,30 +692,11 @@ mod tests {
 
     #[test]
     fn the_lookup_by_id_is_the_statement_built_for_each_viewer() {
-        let Viewer::Caller(mut admin) = caller(&["g"], Some("t"), &[]) else {
-            unreachable!()
-        };
-        admin.is_admin = true;
-        let viewers = [
-            Viewer::Anonymous,
-            Viewer::Caller(admin),
-            caller(&[], None, &[]),
-            caller(&["g-1", "g-2"], Some("org-1"), &["org-2"]),
-            caller(&["h-1", "h-2"], Some("org-9"), &["org-8"]),
-        ];
+        let viewers = viewers_of_every_kind();
         for backend in [DbBackend::Postgres, DbBackend::MySql, DbBackend::Sqlite] {
             for viewer in &viewers {
                 for id in [Uuid::new_v4(), Uuid::now_v7()] {
-                    let input = viewer.caller().map(|c| RuleInput {
-                        id: c.id.as_str().to_owned(),
-                        groups: c.groups.clone(),
-                        tenant: c.tenant_id.clone(),
-                        federated: c.federated_tenant_ids.clone(),
-                    });
-                    let condition = match viewer {
-                        Viewer::Caller(c) if c.is_admin => Condition::all(),
-                        _ => rule::<interest::Column>(input.as_ref(), probes(backend)),
-                    };
+                    let condition = direct_condition(viewer, backend);
                     let select = interest::Entity::find_by_id(id).filter(condition).limit(1);
                     let direct = backend.build(QueryTrait::as_query(&select));
                     let via = interest_by_id(viewer, backend, id);
