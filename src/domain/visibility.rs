@@ -131,26 +131,16 @@ fn probes(backend: DbBackend) -> bool {
 /// `find_by_id(id).filter(visible_to(viewer)).limit(1)`, written once per viewer shape rather
 /// than built and written on every request (the most frequent read; bench/RESULTS.md).
 pub fn interest_by_id(viewer: &Viewer, backend: DbBackend, id: Uuid) -> Statement {
-    let (code, _) = writer(backend);
-    let who = Who::of(viewer);
-    let shape = Shape {
-        backend: code,
-        kind: Kind::InterestById,
-        who,
-    };
-    let template = memoized(shape, || {
-        template(who, |marks| {
-            let condition = match who {
-                Who::Admin => Condition::all(),
-                _ => rule::<interest::Column>(marks, probes(backend)),
-            };
+    keyed(
+        viewer,
+        backend,
+        Kind::InterestById,
+        Value::from(id),
+        |condition| {
             let select = interest::Entity::find_by_id(KEY_MARK).filter(condition).limit(1);
-            let statement = backend.build(QueryTrait::as_query(&select));
-            (statement.sql, statement.values.map(|v| v.0).unwrap_or_default())
-        })
-    });
-    let values = filled(&template, viewer.caller(), Some(&Value::from(id)));
-    Statement::from_sql_and_values(backend, template.sql.clone(), values)
+            backend.build(QueryTrait::as_query(&select))
+        },
+    )
 }
 
 /// A statement that looks up one text key (a profile's owner), written once per viewer shape:
@@ -165,11 +155,29 @@ pub fn templated(
     key: &str,
     write: impl FnOnce(Condition, &str) -> Statement,
 ) -> Statement {
+    keyed(
+        viewer,
+        backend,
+        Kind::Statement(of),
+        Value::from(key),
+        |condition| write(condition, KEY_TEXT_MARK),
+    )
+}
+
+/// The statement of `kind` for `viewer` and `key`: its text written once per viewer shape by
+/// `write`, given the rule for a viewer whose claims are marks (the key marked by `write`).
+fn keyed(
+    viewer: &Viewer,
+    backend: DbBackend,
+    kind: Kind,
+    key: Value,
+    write: impl FnOnce(Condition) -> Statement,
+) -> Statement {
     let (code, _) = writer(backend);
     let who = Who::of(viewer);
     let shape = Shape {
         backend: code,
-        kind: Kind::Statement(of),
+        kind,
         who,
     };
     let template = memoized(shape, || {
@@ -178,11 +186,11 @@ pub fn templated(
                 Who::Admin => Condition::all(),
                 _ => rule::<interest::Column>(marks, probes(backend)),
             };
-            let statement = write(condition, KEY_TEXT_MARK);
+            let statement = write(condition);
             (statement.sql, statement.values.map(|v| v.0).unwrap_or_default())
         })
     });
-    let values = filled(&template, viewer.caller(), Some(&Value::from(key)));
+    let values = filled(&template, viewer.caller(), Some(&key));
     Statement::from_sql_and_values(backend, template.sql.clone(), values)
 }
 
