@@ -28,7 +28,7 @@ use serde::Serialize;
 
 use super::inputs::{InterestFilterInput, InterestOrder};
 use super::types::{
-    Identity, IdentitySet, InferenceData, PageInfo, PersonDataSource, PersonInterest,
+    CollaborationTag, Identity, IdentitySet, InferenceData, PageInfo, PersonDataSource, PersonInterest,
     PersonInterestConnection, PersonInterestEdge, User,
 };
 use super::Query;
@@ -356,12 +356,12 @@ impl<'d> Compiler<'d> {
                             Some(match e.name.node.as_str() {
                                 "__typename" => EdgeField::Typename,
                                 "cursor" => self.leaf(e, EdgeField::Cursor)?,
-                                "node" => EdgeField::Node(self.node(e)?),
+                                "node" if e.arguments.is_empty() => EdgeField::Node(self.node(e)?),
                                 _ => return None,
                             })
                         },
                     )?),
-                    "nodes" => ConnectionField::Nodes(self.node(f)?),
+                    "nodes" if f.arguments.is_empty() => ConnectionField::Nodes(self.node(f)?),
                     "pageInfo" if f.arguments.is_empty() => ConnectionField::PageInfo(self.object(
                         &f.selection_set.node,
                         &PageInfo::type_name(),
@@ -384,11 +384,9 @@ impl<'d> Compiler<'d> {
         Some(Connection { args, fields })
     }
 
-    /// The selection of a field returning a `PersonInterest`.
+    /// The selection of a field returning a `PersonInterest` (its arguments, if it has any,
+    /// are the caller's to compile).
     fn node(&self, field: &'d Field) -> Option<Vec<(Name, NodeField)>> {
-        if field.name.node != "interest" && !field.arguments.is_empty() {
-            return None;
-        }
         self.object(&field.selection_set.node, &PersonInterest::type_name(), |f| {
             let scalar = |compiled| self.leaf(f, compiled);
             match f.name.node.as_str() {
@@ -770,10 +768,7 @@ impl Write<PersonInterest> for NodeField {
             NodeField::ThumbnailUrl => map.serialize_entry(key, &i.thumbnail_url),
             NodeField::IsSearchable => map.serialize_entry(key, &i.is_searchable),
             NodeField::Categories => map.serialize_entry(key, &i.categories),
-            NodeField::CollaborationTags => {
-                let tags: Vec<Value> = i.collaboration_tags.iter().map(InputType::to_value).collect();
-                map.serialize_entry(key, &tags)
-            }
+            NodeField::CollaborationTags => map.serialize_entry(key, &Tags(&i.collaboration_tags)),
             NodeField::AllowedAudiences => {
                 map.serialize_entry(key, &InputType::to_value(&i.allowed_audiences))
             }
@@ -785,6 +780,15 @@ impl Write<PersonInterest> for NodeField {
             NodeField::LastModifiedDateTime => scalar(map, key, &i.last_modified_date_time),
             NodeField::Etag => map.serialize_entry(key, &i.etag),
         }
+    }
+}
+
+/// Collaboration tags as their enum writes them, without a list of values in between.
+struct Tags<'a>(&'a [CollaborationTag]);
+
+impl Serialize for Tags<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(InputType::to_value))
     }
 }
 
