@@ -20,6 +20,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::auth::{AuthConfig, Authenticator, Claims};
 use crate::config::Settings;
+use crate::domain::creates::Creates;
 use crate::domain::directory::Directory;
 use crate::domain::events::{EventBus, Publisher};
 use crate::domain::federation::Federation;
@@ -57,6 +58,8 @@ pub struct Shared {
     pub bus: EventBus,
     /// Where writes outside GraphQL (the `/beta` REST surface) publish their changes.
     pub publisher: Publisher,
+    /// Where creates on PostgreSQL go (several to a statement under load).
+    pub creates: Creates,
     /// `--public-url`: the base of the `/beta` answers' links.
     pub public_url: Option<Arc<str>>,
     pub directory: Arc<Directory>,
@@ -176,6 +179,11 @@ impl Application {
         } else {
             Publisher::local(bus.clone())
         };
+        let creates = if on_postgres {
+            Creates::combined(db.clone(), publisher.clone(), usize::from(settings.create_batch))
+        } else {
+            Creates::direct()
+        };
         let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
         let open_sockets = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let limits = Limits {
@@ -185,13 +193,21 @@ impl Application {
             introspection: settings.introspection,
         };
         let schema = |validation| {
-            graphql::build_schema(reader.clone(), publisher.clone(), bus.clone(), limits, validation)
+            graphql::build_schema(
+                reader.clone(),
+                publisher.clone(),
+                creates.clone(),
+                bus.clone(),
+                limits,
+                validation,
+            )
         };
         let state = AppState(Arc::new(Shared {
             schema: schema(ValidationMode::Strict),
             checked_schema: schema(ValidationMode::Fast),
             bus,
             publisher,
+            creates,
             public_url: settings.public_url.as_deref().map(Arc::from),
             db,
             reader,
@@ -382,6 +398,7 @@ async fn metrics(State(state): State<AppState>) -> ([(HeaderName, &'static str);
         pool_idle,
         websockets: state.open_sockets.load(std::sync::atomic::Ordering::Relaxed),
         subscribers: state.bus.subscribers(),
+        creates: state.creates.counts(),
     };
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],

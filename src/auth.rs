@@ -372,15 +372,16 @@ fn caller_of(claims: Claims) -> Result<Caller, AuthError> {
         UserId::parse("sub", &claims.sub).map_err(|_| AuthError("the token's sub is not a valid user id"))?;
     let non_empty = |s: Option<String>| s.filter(|v| !v.is_empty());
     let tenant_id = non_empty(claims.tid);
+    let has_control = |s: &str| s.chars().any(char::is_control);
     if tenant_id
         .as_ref()
-        .is_some_and(|t| t.chars().count() > MAX_TENANT_LEN)
+        .is_some_and(|t| t.chars().count() > MAX_TENANT_LEN || has_control(t))
     {
-        return Err(AuthError("the token's tid is too long"));
+        return Err(AuthError("the token's tid is not a valid organization id"));
     }
     let mut groups: Vec<String> = Vec::new();
     for group in claims.groups.unwrap_or_default() {
-        if group.is_empty() || group.chars().count() > MAX_GROUP_LEN {
+        if group.is_empty() || group.chars().count() > MAX_GROUP_LEN || has_control(&group) {
             return Err(AuthError("the token's groups hold an invalid group id"));
         }
         if !groups.contains(&group) {
@@ -435,6 +436,27 @@ mod tests {
         assert_eq!(c.tenant_id.as_deref(), Some("contoso"));
         assert_eq!(c.app_id.as_deref(), Some("app-1"));
         assert!(c.is_admin);
+    }
+
+    #[test]
+    fn organization_and_group_ids_with_control_characters_are_refused() {
+        let a = auth();
+        let refused = |claims: Claims| {
+            let token = a.mint(claims).unwrap();
+            a.viewer(Some(&format!("Bearer {token}"))).unwrap_err()
+        };
+        let mut claims = Claims::new("alice", Duration::from_secs(60));
+        claims.tid = Some("con\0toso".into());
+        assert_eq!(
+            refused(claims),
+            AuthError("the token's tid is not a valid organization id")
+        );
+        let mut claims = Claims::new("alice", Duration::from_secs(60));
+        claims.groups = Some(vec!["g-1".into(), "g\n2".into()]);
+        assert_eq!(
+            refused(claims),
+            AuthError("the token's groups hold an invalid group id")
+        );
     }
 
     #[test]

@@ -225,6 +225,11 @@ pub struct Settings {
     /// executor; the same answers, a fraction of the CPU (`false`: always the executor).
     #[arg(long, env = "COMPILED_PLANS", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     pub compiled_plans: bool,
+    /// PostgreSQL: most creates written in one statement. Creates that arrive while earlier ones
+    /// are being written share the next statement (one commit for many); idle, each is written at
+    /// once. 1: one statement per create.
+    #[arg(long, env = "CREATE_BATCH", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=256), global = true)]
+    pub create_batch: u16,
     /// Longest a request waits for a database connection before `SERVICE_UNAVAILABLE`.
     #[arg(long, env = "DATABASE_ACQUIRE_TIMEOUT", default_value = "3s", value_parser = humantime::parse_duration, global = true)]
     pub database_acquire_timeout: Duration,
@@ -275,6 +280,7 @@ impl Settings {
             persisted_queries: 1000,
             document_cache: 500,
             compiled_plans: true,
+            create_batch: 32,
             database_acquire_timeout: Duration::from_secs(3),
             database_max_connections: 5,
         }

@@ -48,6 +48,19 @@ pub async fn connect(
         .map_err(|e| anyhow::anyhow!("cannot connect to the database: {e}"))
 }
 
+/// Begins a transaction that writes. On SQLite it takes the write lock at once (`BEGIN
+/// IMMEDIATE`): a deferred transaction that reads first fails at once with "database is
+/// locked" when it then writes after another connection committed (its snapshot is stale, so
+/// the busy timeout cannot help); an immediate one waits its turn. Other databases ignore it.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    })
+    .await
+}
+
 /// How long a pooled connection may sit unused before it is tested again on its next use.
 pub const PING_AFTER_IDLE: Duration = Duration::from_secs(10);
 

@@ -66,6 +66,8 @@ pub struct Gauges {
     pub pool_idle: usize,
     pub websockets: usize,
     pub subscribers: usize,
+    /// Creates written on PostgreSQL, and the statements that wrote them.
+    pub creates: (u64, u64),
 }
 
 impl Metrics {
@@ -161,6 +163,18 @@ impl Metrics {
                 self.planned.load(Ordering::Relaxed) as f64,
             ),
             (
+                "interest_gateway_db_creates_total",
+                "counter",
+                "Creates written on PostgreSQL (several to a statement under load).",
+                gauges.creates.0 as f64,
+            ),
+            (
+                "interest_gateway_db_create_statements_total",
+                "counter",
+                "Statements that wrote the creates of interest_gateway_db_creates_total.",
+                gauges.creates.1 as f64,
+            ),
+            (
                 "interest_gateway_db_pool_connections",
                 "gauge",
                 "Connections open in the pool.",
@@ -217,6 +231,7 @@ mod tests {
             pool_idle: 1,
             websockets: 0,
             subscribers: 0,
+            creates: (7, 2),
         });
         assert!(
             text.contains("interest_gateway_graphql_requests_total{operation=\"Count\",outcome=\"ok\"} 2")
@@ -227,6 +242,8 @@ mod tests {
             "interest_gateway_graphql_request_duration_seconds_bucket{outcome=\"ok\",le=\"0.005\"} 1"
         ));
         assert!(text.contains("interest_gateway_graphql_request_duration_seconds_count{outcome=\"ok\"} 2"));
+        assert!(text.contains("interest_gateway_db_creates_total 7\n"));
+        assert!(text.contains("interest_gateway_db_create_statements_total 2\n"));
         assert_eq!(escape("a\"b"), "a\\\"b");
     }
 }

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use entity::{directory_user, interest, interest_category, interest_tag, interest_tag_category};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -66,7 +66,7 @@ pub async fn import_batch(
 ) -> AppResult<Vec<AppResult<Stored>>> {
     let now = Utc::now().timestamp_micros();
     let importer = opt_to_json(Some(importer))?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let given: Vec<Uuid> = batch.iter().filter_map(|r| r.id.map(InterestId::uuid)).collect();
     let mut existing: HashMap<Uuid, Existing> = HashMap::new();
     for ids in given.chunks(INTEREST_ROWS_PER_INSERT) {

@@ -10,9 +10,7 @@ use std::sync::Mutex;
 
 use entity::{directory_group, directory_user, interest, interest_tag_category};
 use sea_orm::sea_query::{Expr, OnConflict, Query};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use sha2::{Digest, Sha256};
 
 use super::values::UserId;
@@ -119,7 +117,7 @@ async fn write(db: &DatabaseConnection, caller: &Caller, print: &str) -> AppResu
         fingerprint: Set(print.to_owned()),
         updated_at: Set(chrono::Utc::now().timestamp_micros()),
     };
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     directory_user::Entity::insert(row)
         .on_conflict(
             OnConflict::column(directory_user::Column::Id)

@@ -12,11 +12,12 @@ use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult, QueryFilter,
-    QuerySelect, Statement, TransactionTrait,
+    QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::creates::{Creates, NewRow};
 use super::events::{Change as InterestChange, ChangeKind, Publisher, Snapshot};
 pub use super::listing::{
     count, counts_by_owner, edge_exists_beyond, first_pages, list, InterestFilter, Page, Selection,
@@ -383,6 +384,7 @@ pub(super) fn new_row(
 #[tracing::instrument(level = "debug", name = "interests.create", skip_all)]
 pub async fn create(
     db: &DatabaseConnection,
+    creates: &Creates,
     events: &Publisher,
     viewer: &Viewer,
     new: NewInterest,
@@ -413,14 +415,24 @@ pub async fn create(
         at: now,
     };
     if db.get_database_backend() == DbBackend::Postgres && owner == caller.id {
-        // The common case in one round trip: the caller's own organization comes from the token.
-        let model = new_row(id, &owner, &new, &tags, written, caller.tenant_id.clone())?;
-        create_in_one_statement(db, &model, &new.categories, &tags).await?;
-        events.committed(change);
+        // The common case in one statement: the caller's own organization comes from the token.
+        let row = new_row(id, &owner, &new, &tags, written, caller.tenant_id.clone())?;
+        let category_keys = new.categories.keys();
+        creates
+            .write(
+                db,
+                events,
+                NewRow {
+                    row: row.clone(),
+                    category_keys,
+                    change,
+                },
+            )
+            .await?;
         tracing::info!(interest = %id, owner = owner.as_str(), "interest created");
-        return Interest::from_model(model);
+        return Interest::from_model(row);
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let model = new_row(
         id,
         &owner,
@@ -445,63 +457,6 @@ pub async fn create(
     tracing::info!(interest = %id, owner = owner.as_str(), "interest created");
     // The creator is the owner or an admin: they see what they just wrote, as written.
     Interest::from_model(model)
-}
-
-/// PostgreSQL: the row, its category and tag rows and its (tag, category) pairs as one
-/// statement, a transaction of its own (data-modifying `WITH`): the same rows as the
-/// transaction of [`create`] on the other databases, in one round trip instead of six. The
-/// side rows come from JSON arrays bound as text.
-async fn create_in_one_statement(
-    db: &DatabaseConnection,
-    model: &interest::Model,
-    categories: &Categories,
-    tags: &[CollaborationTag],
-) -> AppResult<()> {
-    const SQL: &str = "WITH new_interest AS (\
-        INSERT INTO interest (id, user_id, display_name, display_name_key, description, web_url, \
-          thumbnail_url, is_searchable, categories, collaboration_tags, allowed_audiences, inference, \
-          source, created_by, last_modified_by, created_at, modified_at, version, owner_tenant_id) \
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
-        RETURNING id), \
-      category AS (SELECT k.value AS key, n.value AS name \
-        FROM json_array_elements_text($20::json) WITH ORDINALITY AS k(value, i) \
-        JOIN json_array_elements_text($21::json) WITH ORDINALITY AS n(value, i) USING (i)), \
-      tag AS (SELECT value FROM json_array_elements_text($22::json)), \
-      categories AS (INSERT INTO interest_category (interest_id, category_key, name) \
-        SELECT $1, key, name FROM category), \
-      tags AS (INSERT INTO interest_tag (interest_id, tag) SELECT $1, value FROM tag), \
-      pairs AS (INSERT INTO interest_tag_category (interest_id, tag, category_key, created_at, \
-          user_id, allowed_audiences, owner_tenant_id) \
-        SELECT $1, tag.value, category.key, $16, $2, $11, $19 FROM tag CROSS JOIN category) \
-      SELECT count(*) FROM new_interest";
-    let m = model.clone();
-    let values: Vec<sea_orm::Value> = vec![
-        m.id.into(),
-        m.user_id.into(),
-        m.display_name.into(),
-        m.display_name_key.into(),
-        m.description.into(),
-        m.web_url.into(),
-        m.thumbnail_url.into(),
-        m.is_searchable.into(),
-        m.categories.into(),
-        m.collaboration_tags.into(),
-        m.allowed_audiences.into(),
-        m.inference.into(),
-        m.source.into(),
-        m.created_by.into(),
-        m.last_modified_by.into(),
-        m.created_at.into(),
-        m.modified_at.into(),
-        m.version.into(),
-        m.owner_tenant_id.into(),
-        to_json(&categories.keys())?.into(),
-        to_json(&categories.as_slice())?.into(),
-        tags_json(tags)?.into(),
-    ];
-    db.execute_raw(Statement::from_sql_and_values(DbBackend::Postgres, SQL, values))
-        .await?;
-    Ok(())
 }
 
 /// Only the owner or an admin may change an interest (`FORBIDDEN` otherwise).
@@ -637,7 +592,7 @@ async fn apply_update(
     }
     update.id = NotSet;
 
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let done = interest::Entity::update_many()
         .set(update)
         .filter(interest::Column::Id.eq(row.id))
@@ -696,7 +651,7 @@ pub async fn delete(
 ) -> AppResult<InterestId> {
     let caller = require_caller(viewer)?;
     let row = writable(db, viewer, caller, id, if_match).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut delete = interest::Entity::delete_many().filter(interest::Column::Id.eq(row.id));
     if if_match.is_some() {
         delete = delete.filter(interest::Column::Version.eq(row.version));

@@ -2,6 +2,7 @@
 //! valid, who may see what, and how interests are created, changed, listed and deleted.
 
 pub mod bulk;
+pub mod creates;
 pub mod directory;
 pub mod discovery;
 pub mod events;

@@ -125,6 +125,10 @@ impl Description {
                 format!("description has at most {} characters", Self::MAX_LEN),
             ));
         }
+        // Line breaks and tabs are text; NUL is not (PostgreSQL cannot store it).
+        if raw.contains('\0') {
+            return Err(bad(field, "description must not contain the NUL character"));
+        }
         Ok(Self(raw.to_owned()))
     }
 

@@ -4,6 +4,7 @@ use async_graphql::Context;
 use sea_orm::DatabaseConnection;
 
 use crate::db::Reader;
+use crate::domain::creates::Creates;
 use crate::domain::events::Publisher;
 use crate::domain::Viewer;
 use crate::error::AppError;
@@ -18,6 +19,8 @@ pub trait ContextExt {
     fn viewer(&self) -> Result<&Viewer, AppError>;
     /// Where writes publish their changes.
     fn publisher(&self) -> Result<&Publisher, AppError>;
+    /// Where creates go.
+    fn creates(&self) -> Result<&Creates, AppError>;
 }
 
 impl ContextExt for Context<'_> {
@@ -39,5 +42,10 @@ impl ContextExt for Context<'_> {
     fn publisher(&self) -> Result<&Publisher, AppError> {
         self.data::<Publisher>()
             .map_err(|_| AppError::internal(anyhow::anyhow!("no publisher in the schema data")))
+    }
+
+    fn creates(&self) -> Result<&Creates, AppError> {
+        self.data::<Creates>()
+            .map_err(|_| AppError::internal(anyhow::anyhow!("no creates in the schema data")))
     }
 }

@@ -12,6 +12,7 @@ pub mod types;
 use crate::db::Reader;
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder, ValidationMode};
 
+use crate::domain::creates::Creates;
 use crate::domain::events::{EventBus, Publisher};
 use crate::error::ErrorCode;
 
@@ -77,6 +78,7 @@ pub fn schema_builder(limits: Limits) -> SchemaBuilder<Query, Mutation, Subscrip
 pub fn build_schema(
     reader: Reader,
     events: Publisher,
+    creates: Creates,
     bus: EventBus,
     limits: Limits,
     validation: ValidationMode,
@@ -86,6 +88,7 @@ pub fn build_schema(
         .data(reader.db.clone())
         .data(reader)
         .data(events)
+        .data(creates)
         .data(bus)
         .finish()
 }

@@ -32,9 +32,11 @@ impl InterestMutation {
         let viewer = ctx.viewer()?;
         signed_in(viewer)?;
         let new = input.into_domain("input")?;
-        Ok(interests::create(ctx.db()?, ctx.publisher()?, viewer, new)
-            .await?
-            .into())
+        Ok(
+            interests::create(ctx.db()?, ctx.creates()?, ctx.publisher()?, viewer, new)
+                .await?
+                .into(),
+        )
     }
 
     /// Changes an interest; `ifMatch` refuses the write with `CONFLICT` unless it is the current etag.

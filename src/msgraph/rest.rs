@@ -298,7 +298,7 @@ pub async fn create(
     let owner = profile.owner(&viewer)?;
     let record = representation::read(&json_body(headers, body)?, Purpose::Rest)?;
     let new = record.new_interest(Some(owner.clone()))?;
-    let created = interests::create(&state.db, &state.publisher, &viewer, new).await?;
+    let created = interests::create(&state.db, &state.creates, &state.publisher, &viewer, new).await?;
     let body = entity_json(state, headers, &owner, &created, None);
     let mut response = with_etag(json_response(StatusCode::CREATED, &body), &created);
     let location = format!(

@@ -4,6 +4,7 @@ mod apq;
 mod audiences;
 mod batching;
 mod cli;
+mod creates;
 mod discovery;
 mod faults;
 mod federation;
@@ -28,6 +29,7 @@ fn main() -> std::process::ExitCode {
             ("http", http::tests()),
             ("cli", cli::tests()),
             ("interests", interests::tests()),
+            ("creates", creates::tests()),
             ("validation", validation::tests()),
             ("pagination", pagination::tests()),
             ("audiences", audiences::tests()),

@@ -21,6 +21,7 @@ fn bad_inputs() -> Vec<(Value, &'static str)> {
         (json!({ "displayName": "tab\there" }), "input.displayName"),
         (json!({ "displayName": "bell\u{7}" }), "input.displayName"),
         (json!({ "description": "d".repeat(4001) }), "input.description"),
+        (json!({ "description": "nul\u{0}inside" }), "input.description"),
         (json!({ "webUrl": "example.com/no-scheme" }), "input.webUrl"),
         (json!({ "webUrl": "ftp://example.com/file" }), "input.webUrl"),
         (json!({ "webUrl": "javascript:alert(1)" }), "input.webUrl"),
