@@ -161,7 +161,12 @@ impl Application {
         .await?;
         db::migrate(&db).await?;
         let statements = db::count_statements(&mut db);
-        let reader = db::Reader::new(db.clone(), statements.clone());
+        let reader = db::Reader::new(
+            db.clone(),
+            statements.clone(),
+            settings.database_max_connections,
+            settings.database_acquire_timeout,
+        );
         let bus = EventBus::default();
         let on_postgres = db.get_database_backend() == DbBackend::Postgres;
         let listener = if on_postgres {

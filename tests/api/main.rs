@@ -17,6 +17,7 @@ mod limits;
 mod observability;
 mod pagination;
 mod plans;
+mod pool;
 mod schema;
 mod search;
 mod subscriptions;
@@ -38,6 +39,7 @@ fn main() -> std::process::ExitCode {
             ("discovery", discovery::tests()),
             ("batching", batching::tests()),
             ("plans", plans::tests()),
+            ("pool", pool::tests()),
             ("limits", limits::tests()),
             ("apq", apq::tests()),
             ("jwks", jwks::tests()),
