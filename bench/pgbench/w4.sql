@@ -1,13 +1,14 @@
--- W4: create an interest (Mutation.createInterest) on user-n's own profile, as interests::create
--- does it on PostgreSQL (src/domain/interests.rs, create_in_one_statement): ONE statement, its
--- own transaction — the row (with the owner's organization, owner_tenant_id), its category rows,
--- its tag rows and the (tag, category) pairs from JSON arrays bound as text, in a data-modifying
--- WITH. No read-back: the gateway answers from what it wrote. The change notification is not in
+-- W4: create an interest (Mutation.createInterest) on user-n's own profile, one create per
+-- statement and transaction: the rows the gateway writes for a create (src/domain/creates.rs),
+-- with the side rows from JSON arrays bound as text (the gateway's statement until it wrote
+-- creates several to a statement; it binds one JSON array of rows instead, w4_batch.sql with
+-- b=1 is that). The limit for one create per commit; w4_batch.sql shows what batches cost. In a
+-- data-modifying WITH. No read-back: the gateway answers from what it wrote. The change notification is not in
 -- this statement: the gateway's notifier sends it after commit, several changes per statement
 -- (domain::events::notifier), so under load it costs a fraction of a statement per create.
 -- w4_notify_in_txn.sql is the same statement with pg_notify inside it, as the gateway did before:
 -- PostgreSQL serializes the commits of notifying transactions (2,651 vs 5,366 tps here).
--- Statement text as the gateway sends it (the SQL constant in interests.rs); parameters as the
+-- Statement text as the gateway sent it (the SQL constant of interests.rs before creates.rs); parameters as the
 -- gateway binds them for bench/wrk/graphql.lua's W4 mutation, except:
 --   * thumbnail_url and inference are written as literal NULL (the gateway binds NULL
 --     parameters, $7 and $12; pgbench variables cannot hold NULL);
