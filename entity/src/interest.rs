@@ -2,7 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+/// Serializes with the column names (PostgreSQL's batched create reads rows from JSON).
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "interest")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

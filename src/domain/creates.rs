@@ -19,7 +19,6 @@ use entity::interest;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot, Mutex};
-use uuid::Uuid;
 
 use super::events::{Change, Publisher};
 use crate::error::{AppError, AppResult};
@@ -164,54 +163,9 @@ impl Writer {
 /// One row of the statement's JSON array: the columns of `interest`, and the category keys.
 #[derive(Serialize)]
 struct Row<'a> {
-    id: Uuid,
-    user_id: &'a str,
-    display_name: &'a str,
-    display_name_key: &'a str,
-    description: Option<&'a str>,
-    web_url: Option<&'a str>,
-    thumbnail_url: Option<&'a str>,
-    is_searchable: bool,
-    categories: &'a str,
-    collaboration_tags: &'a str,
-    allowed_audiences: &'a str,
-    inference: Option<&'a str>,
-    source: Option<&'a str>,
-    created_by: Option<&'a str>,
-    last_modified_by: Option<&'a str>,
-    created_at: i64,
-    modified_at: i64,
-    version: i64,
-    owner_tenant_id: Option<&'a str>,
+    #[serde(flatten)]
+    row: &'a interest::Model,
     category_keys: &'a [String],
-}
-
-impl<'a> Row<'a> {
-    fn of(new: &'a NewRow) -> Self {
-        let m = &new.row;
-        Self {
-            id: m.id,
-            user_id: &m.user_id,
-            display_name: &m.display_name,
-            display_name_key: &m.display_name_key,
-            description: m.description.as_deref(),
-            web_url: m.web_url.as_deref(),
-            thumbnail_url: m.thumbnail_url.as_deref(),
-            is_searchable: m.is_searchable,
-            categories: &m.categories,
-            collaboration_tags: &m.collaboration_tags,
-            allowed_audiences: &m.allowed_audiences,
-            inference: m.inference.as_deref(),
-            source: m.source.as_deref(),
-            created_by: m.created_by.as_deref(),
-            last_modified_by: m.last_modified_by.as_deref(),
-            created_at: m.created_at,
-            modified_at: m.modified_at,
-            version: m.version,
-            owner_tenant_id: m.owner_tenant_id.as_deref(),
-            category_keys: &new.category_keys,
-        }
-    }
 }
 
 /// The rows, their category and tag rows and their (tag, category) pairs, as one statement (a
@@ -246,7 +200,13 @@ const SQL: &str = "WITH r AS (\
 
 /// Writes `news` in one statement.
 async fn write_rows(db: &DatabaseConnection, counts: &Counts, news: &[NewRow]) -> AppResult<()> {
-    let rows: Vec<Row> = news.iter().map(Row::of).collect();
+    let rows: Vec<Row> = news
+        .iter()
+        .map(|new| Row {
+            row: &new.row,
+            category_keys: &new.category_keys,
+        })
+        .collect();
     let json = serde_json::to_string(&rows).map_err(AppError::internal)?;
     db.execute_raw(Statement::from_sql_and_values(
         DbBackend::Postgres,
