@@ -19,11 +19,14 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    telemetry::init(cli.settings.log_format);
+    // The server's lines go out in blocks; the commands' as they come (export writes stdout).
+    let serving = matches!(cli.command, None | Some(Command::Serve));
+    telemetry::init(cli.settings.log_format, serving);
     let result = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime.block_on(run(cli)),
         Err(e) => Err(e.into()),
     };
+    telemetry::flush();
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
