@@ -87,7 +87,8 @@ pub(crate) async fn identify(state: &AppState, authorization: Option<&str>) -> R
     if let Viewer::Caller(caller) = &viewer {
         // A failed write only delays what others see of this caller; the request goes on
         // (and fails on its own if the database is down).
-        if let Err(err) = state.directory.record(&state.db, caller).await {
+        // Boxed: a database query is a large future, and it would make every request's larger.
+        if let Err(err) = Box::pin(state.directory.record(&state.db, caller)).await {
             tracing::warn!(error = ?err, "directory not updated");
         }
     }
@@ -210,7 +211,7 @@ pub async fn graphql_post(
             let mut results = Vec::with_capacity(items.len());
             for item in items {
                 let body = match params_from_json(item) {
-                    Ok(params) => execute_post(&state, &viewer, params).await.body,
+                    Ok(params) => Box::pin(execute_post(&state, &viewer, params)).await.body,
                     Err(BadParams(message, field)) => Body::Json(
                         json!({ "errors": [error_json(&message, ErrorCode::BadUserInput, Some(field))] }),
                     ),
@@ -228,7 +229,9 @@ pub async fn graphql_post(
                 Some(field),
             ),
             Ok(params) => {
-                let outcome = execute_post(&state, &viewer, params).await;
+                // Boxed (here and below): the running operation is a large future, and every
+                // middleware layer moves the request's future whole (bench/RESULTS.md).
+                let outcome = Box::pin(execute_post(&state, &viewer, params)).await;
                 json_response(outcome_status(&outcome, media), media, &outcome.body)
             }
         },
@@ -292,7 +295,7 @@ pub async fn graphql_get(State(state): State<AppState>, request: axum::extract::
         Ok(prepared) if prepared.operation_type != OperationType::Query => return method_not_allowed(media),
         Ok(prepared) => {
             operation.clone_from(&prepared.name);
-            run(&state, &viewer, prepared).await
+            Box::pin(run(&state, &viewer, prepared)).await
         }
         Err(outcome) => outcome,
     };
