@@ -12,6 +12,7 @@ use crate::subscriptions::start_process;
 api_tests!(
     metrics_count_operations_by_name_and_outcome,
     logs_carry_a_request_id_and_never_a_token,
+    the_server_runs_without_transparent_huge_pages,
 );
 
 async fn scrape(app: &TestApp) -> String {
@@ -108,6 +109,16 @@ async fn logs_carry_a_request_id_and_never_a_token(db: TestDatabase) {
             .find(|e| e["span"]["request_id"] == request_id.as_str());
         if let Some(entry) = finished {
             assert_eq!(entry["span"]["path"], "/graphql");
+            assert_eq!(entry["span"]["method"], "POST");
+            assert_eq!(entry["span"]["name"], "request");
+            assert_eq!(entry["level"], "INFO");
+            assert_eq!(entry["status"], 200);
+            assert_eq!(entry["message"], "finished processing request");
+            assert!(
+                entry["latency"].as_str().is_some_and(|l| l.ends_with(" ms")),
+                "{entry}"
+            );
+            assert_eq!(entry["spans"][0]["request_id"], request_id.as_str(), "{entry}");
             assert!(
                 lines
                     .iter()
@@ -121,5 +132,22 @@ async fn logs_carry_a_request_id_and_never_a_token(db: TestDatabase) {
             "no log line carries the request id {request_id}: {lines:#?}"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// mimalloc asks the kernel for transparent huge pages on its heap, each of which is then
+/// resident whole; the server turns them off for itself (src/main.rs, bench/RESULTS.md).
+async fn the_server_runs_without_transparent_huge_pages(db: TestDatabase) {
+    let url = db.url.clone();
+    let process = tokio::task::spawn_blocking(move || start_process(&url))
+        .await
+        .unwrap();
+    let Ok(status) = std::fs::read_to_string(format!("/proc/{}/status", process.child.id())) else {
+        eprintln!("no /proc here: transparent huge pages not checked");
+        return;
+    };
+    match status.lines().find_map(|l| l.strip_prefix("THP_enabled:")) {
+        Some(enabled) => assert_eq!(enabled.trim(), "0", "{status}"),
+        None => eprintln!("this kernel does not report THP_enabled: not checked"),
     }
 }
