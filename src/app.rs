@@ -186,7 +186,12 @@ impl Application {
             Publisher::local(bus.clone())
         };
         let creates = if on_postgres {
-            Creates::combined(db.clone(), publisher.clone(), usize::from(settings.create_batch))
+            Creates::combined(
+                db.clone(),
+                publisher.clone(),
+                usize::from(settings.create_batch),
+                usize::from(settings.create_writers),
+            )
         } else {
             Creates::direct()
         };

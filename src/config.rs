@@ -230,6 +230,12 @@ pub struct Settings {
     /// once. 1: one statement per create.
     #[arg(long, env = "CREATE_BATCH", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=256), global = true)]
     pub create_batch: u16,
+    /// PostgreSQL: tasks writing creates, each with one statement in flight. Fewer writers make
+    /// larger batches, and a create costs PostgreSQL less in a larger one: on 2 cores one writer
+    /// wrote 7–20% more creates per second than two (bench/RESULTS.md). More may pay where
+    /// PostgreSQL has cores to spare.
+    #[arg(long, env = "CREATE_WRITERS", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=16), global = true)]
+    pub create_writers: u8,
     /// Longest a request waits for a database connection before `SERVICE_UNAVAILABLE`.
     #[arg(long, env = "DATABASE_ACQUIRE_TIMEOUT", default_value = "3s", value_parser = humantime::parse_duration, global = true)]
     pub database_acquire_timeout: Duration,
@@ -281,6 +287,7 @@ impl Settings {
             document_cache: 500,
             compiled_plans: true,
             create_batch: 32,
+            create_writers: 1,
             database_acquire_timeout: Duration::from_secs(3),
             database_max_connections: 5,
         }

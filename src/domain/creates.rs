@@ -2,9 +2,9 @@
 //!
 //! A create on one's own profile is one statement (the row, its category and tag rows and its
 //! (tag, category) pairs, from a JSON array of rows). Under load, creates that arrive while
-//! earlier ones are being written queue here, and a few writer tasks each take everything queued
-//! (up to a batch size) into their next statement: one transaction and one WAL flush for many
-//! creates instead of one each. Idle, a create is written at once, alone: nothing waits for a
+//! earlier ones are being written queue here, and the writer tasks (`--create-writers`, one by
+//! default) each take everything queued (up to a batch size) into their next statement: one
+//! transaction and one WAL flush for many creates instead of one each. Idle, a create is written at once, alone: nothing waits for a
 //! batch to fill.
 //!
 //! Every create still gets its own answer. A statement that fails is written again one create at
@@ -22,11 +22,6 @@ use tokio::sync::{mpsc, oneshot, Mutex};
 
 use super::events::{Change, Publisher};
 use crate::error::{AppError, AppResult};
-
-/// Writer tasks, each with at most one statement in flight. Measured with pgbench on our
-/// statement (bench/RESULTS.md): two statements of 16 rows at a time wrote more rows per second
-/// than 4 × 8 or 8 × 4, and 32 one-row statements a third as many.
-pub const WRITERS: usize = 2;
 
 /// Creates waiting for a writer at most; beyond, a create waits for room.
 const QUEUE: usize = 4096;
@@ -70,16 +65,17 @@ impl Creates {
         Self::default()
     }
 
-    /// Starts [`WRITERS`] writer tasks on `db`, each writing up to `batch` creates per
-    /// statement. A `batch` of 1 (or less) writes one create per statement, without the tasks.
-    pub fn combined(db: DatabaseConnection, events: Publisher, batch: usize) -> Self {
+    /// Starts `writers` writer tasks on `db` (at least one), each with at most one statement in
+    /// flight, writing up to `batch` creates per statement. A `batch` of 1 (or less) writes one
+    /// create per statement, without the tasks.
+    pub fn combined(db: DatabaseConnection, events: Publisher, batch: usize, writers: usize) -> Self {
         if batch <= 1 {
             return Self::direct();
         }
         let (sender, receiver) = mpsc::channel(QUEUE);
         let receiver = Arc::new(Mutex::new(receiver));
         let counts = Arc::new(Counts::default());
-        for _ in 0..WRITERS {
+        for _ in 0..writers.max(1) {
             let writer = Writer {
                 db: db.clone(),
                 events: events.clone(),

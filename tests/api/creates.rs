@@ -181,8 +181,39 @@ async fn concurrent_creates_each_get_their_own_interest_side_rows_and_event(db: 
 
 async fn creates_queued_behind_a_busy_writer_share_statements(db: TestDatabase) {
     const N: usize = 12;
-    let app = spawn_app(&db).await;
+    // The default (one writer) and two writers: each writer holds back one statement.
+    for (round, writers) in [1u8, 2].into_iter().enumerate() {
+        let app = spawn_app_with(&db, |s| s.create_writers = writers).await;
+        let inputs: Vec<Value> = (round * N..(round + 1) * N).map(input).collect();
+        let statements = queued_behind_a_lock(&db, &app, writers, &inputs).await;
+        // A statement per writer held back with one create each, the rest in the next one or two.
+        assert!(
+            statements <= u64::from(writers) + 2,
+            "{N} creates queued behind the lock took {statements} statements with {writers} writers"
+        );
+    }
     let one_at_a_time = spawn_app_with(&db, |s| s.create_batch = 1).await;
+    let tokens = [
+        one_at_a_time.token(User::new("alice").tenant("contoso")),
+        one_at_a_time.token(User::new("bob")),
+    ];
+
+    // `--create-batch 1`: a statement per create, the same interests.
+    let more: Vec<Value> = (2 * N..2 * N + 4).map(input).collect();
+    create_at_once(&one_at_a_time, &tokens, &more).await;
+    assert_eq!(
+        (
+            one_at_a_time.counter(CREATES).await,
+            one_at_a_time.counter(CREATE_STATEMENTS).await
+        ),
+        (4, 4)
+    );
+}
+
+/// Creates of `inputs` sent at once while a session holds `interest` locked until each of the
+/// `writers` of `app` (a new server) waits on the lock with the create it took: the others queue.
+/// Checks what was written; returns how many statements wrote it.
+async fn queued_behind_a_lock(db: &TestDatabase, app: &TestApp, writers: u8, inputs: &[Value]) -> u64 {
     let tokens = [
         app.token(User::new("alice").tenant("contoso")),
         app.token(User::new("bob")),
@@ -191,15 +222,19 @@ async fn creates_queued_behind_a_busy_writer_share_statements(db: TestDatabase) 
     for token in &tokens {
         app.graphql("{ me { id } }", json!({}), Some(token)).await.ok();
     }
+    let filters = [("ABLE_TO_MENTOR", "Rust"), ("WANTS_TO_LEARN", "Go")]
+        .map(|(tag, category)| json!({ "collaborationTags": [tag], "categories": [category] }));
+    let mut before = Vec::new();
+    for filter in &filters {
+        before.push(app.total_count(Some(&tokens[0]), filter.clone()).await);
+    }
 
-    // Hold every insert into `interest` back until creates have queued behind the writers.
     let conn = Database::connect(&db.url).await.unwrap();
     let lock = conn.begin().await.unwrap();
     lock.execute_unprepared("LOCK TABLE interest IN EXCLUSIVE MODE")
         .await
         .unwrap();
     let release = async {
-        // Both writers wait on the lock, each with the create it took.
         for _ in 0..200 {
             let waiting = conn
                 .query_one_raw(Statement::from_string(
@@ -212,7 +247,7 @@ async fn creates_queued_behind_a_busy_writer_share_statements(db: TestDatabase) 
                 .unwrap()
                 .try_get::<i64>("", "n")
                 .unwrap();
-            if waiting >= 2 {
+            if waiting >= i64::from(writers) {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -221,35 +256,19 @@ async fn creates_queued_behind_a_busy_writer_share_statements(db: TestDatabase) 
         tokio::time::sleep(Duration::from_millis(400)).await;
         lock.commit().await.unwrap();
     };
-    let inputs: Vec<Value> = (0..N).map(input).collect();
-    let (answers, ()) = tokio::join!(create_at_once(&app, &tokens, &inputs), release);
-    assert_eq!(answers.len(), N);
-
-    let (creates, statements) = (app.counter(CREATES).await, app.counter(CREATE_STATEMENTS).await);
-    assert_eq!(creates, N as u64);
-    // Two statements held back with one create each, the other ten in the next one or two.
-    assert!(
-        statements <= 4,
-        "{N} creates queued behind the lock took {statements} statements"
-    );
-    for (tag, category) in [("ABLE_TO_MENTOR", "Rust"), ("WANTS_TO_LEARN", "Go")] {
-        let filter = json!({ "collaborationTags": [tag], "categories": [category] });
-        let expected = expected_matches(&inputs, tag, category);
+    let (answers, ()) = tokio::join!(create_at_once(app, &tokens, inputs), release);
+    assert_eq!(answers.len(), inputs.len());
+    assert_eq!(app.counter(CREATES).await, inputs.len() as u64);
+    for ((filter, before), (tag, category)) in filters
+        .iter()
+        .zip(before)
+        .zip([("ABLE_TO_MENTOR", "Rust"), ("WANTS_TO_LEARN", "Go")])
+    {
         assert_eq!(
-            app.total_count(Some(&tokens[0]), filter).await,
-            expected,
+            app.total_count(Some(&tokens[0]), filter.clone()).await - before,
+            expected_matches(inputs, tag, category),
             "{tag} × {category}"
         );
     }
-
-    // `--create-batch 1`: a statement per create, the same interests.
-    let more: Vec<Value> = (N..N + 4).map(input).collect();
-    create_at_once(&one_at_a_time, &tokens, &more).await;
-    assert_eq!(
-        (
-            one_at_a_time.counter(CREATES).await,
-            one_at_a_time.counter(CREATE_STATEMENTS).await
-        ),
-        (4, 4)
-    );
+    app.counter(CREATE_STATEMENTS).await
 }
