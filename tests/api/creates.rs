@@ -222,12 +222,15 @@ async fn queued_behind_a_lock(db: &TestDatabase, app: &TestApp, writers: u8, inp
     for token in &tokens {
         app.graphql("{ me { id } }", json!({}), Some(token)).await.ok();
     }
-    let filters = [("ABLE_TO_MENTOR", "Rust"), ("WANTS_TO_LEARN", "Go")]
-        .map(|(tag, category)| json!({ "collaborationTags": [tag], "categories": [category] }));
+    let pairs = [("ABLE_TO_MENTOR", "Rust"), ("WANTS_TO_LEARN", "Go")];
+    let filter =
+        |(tag, category): (&str, &str)| json!({ "collaborationTags": [tag], "categories": [category] });
     let mut before = Vec::new();
-    for filter in &filters {
-        before.push(app.total_count(Some(&tokens[0]), filter.clone()).await);
+    for pair in pairs {
+        before.push(app.total_count(Some(&tokens[0]), filter(pair)).await);
     }
+
+    // Hold every insert into `interest` back until creates have queued behind the writers.
 
     let conn = Database::connect(&db.url).await.unwrap();
     let lock = conn.begin().await.unwrap();
@@ -259,13 +262,9 @@ async fn queued_behind_a_lock(db: &TestDatabase, app: &TestApp, writers: u8, inp
     let (answers, ()) = tokio::join!(create_at_once(app, &tokens, inputs), release);
     assert_eq!(answers.len(), inputs.len());
     assert_eq!(app.counter(CREATES).await, inputs.len() as u64);
-    for ((filter, before), (tag, category)) in filters
-        .iter()
-        .zip(before)
-        .zip([("ABLE_TO_MENTOR", "Rust"), ("WANTS_TO_LEARN", "Go")])
-    {
+    for ((tag, category), before) in pairs.into_iter().zip(before) {
         assert_eq!(
-            app.total_count(Some(&tokens[0]), filter.clone()).await - before,
+            app.total_count(Some(&tokens[0]), filter((tag, category))).await - before,
             expected_matches(inputs, tag, category),
             "{tag} × {category}"
         );
