@@ -22,7 +22,7 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 /// Transparent huge pages off for this process, unless MIMALLOC_ALLOW_THP says otherwise.
 /// mimalloc asks for them (madvise) on its arenas, so each 2 MiB huge page its heap touches is
-/// resident whole: peak RSS under the benchmark 49 → 34 MB, throughput unchanged
+/// resident whole: peak RSS under the benchmark 49 → 38 MB, throughput unchanged
 /// (bench/RESULTS.md). mimalloc's own option for this is read before `main`; the kernel's
 /// switch still applies to every page faulted in from here on.
 fn no_transparent_huge_pages() {

@@ -4,8 +4,8 @@
 //! (tag, category) pairs, from a JSON array of rows). Under load, creates that arrive while
 //! earlier ones are being written queue here, and the writer tasks (`--create-writers`, one by
 //! default) each take everything queued (up to a batch size) into their next statement: one
-//! transaction and one WAL flush for many creates instead of one each. Idle, a create is written at once, alone: nothing waits for a
-//! batch to fill.
+//! transaction and one WAL flush for many creates instead of one each. Idle, a create is
+//! written at once, alone: nothing waits for a batch to fill.
 //!
 //! Every create still gets its own answer. A statement that fails is written again one create at
 //! a time, so one create's error never becomes another's. The change of each create is handed to

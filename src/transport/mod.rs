@@ -87,8 +87,7 @@ pub(crate) async fn identify(state: &AppState, authorization: Option<&str>) -> R
     if let Viewer::Caller(caller) = &viewer {
         // A failed write only delays what others see of this caller; the request goes on
         // (and fails on its own if the database is down).
-        // Boxed: a database query is a large future, and it would make every request's larger.
-        if let Err(err) = Box::pin(state.directory.record(&state.db, caller)).await {
+        if let Err(err) = state.directory.record(&state.db, caller).await {
             tracing::warn!(error = ?err, "directory not updated");
         }
     }
