@@ -16,7 +16,8 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::interests::{
-    category_rows, new_row, opt_to_json, tag_rows, IdentitySet, Interest, NewInterest, Written,
+    category_rows, delete_side_rows, new_row, opt_to_json, tag_rows, IdentitySet, Interest, NewInterest,
+    Written,
 };
 use super::values::{CollaborationTag, InterestId, UserId};
 use crate::error::{AppError, AppResult};
@@ -175,24 +176,13 @@ pub async fn import_batch(
         }));
     }
 
+    // The interest rows first, then their side rows (as `interests::delete`).
     for ids in replaced.chunks(INTEREST_ROWS_PER_INSERT) {
-        let ids = || ids.iter().copied();
-        interest_category::Entity::delete_many()
-            .filter(interest_category::Column::InterestId.is_in(ids()))
-            .exec(&txn)
-            .await?;
-        interest_tag::Entity::delete_many()
-            .filter(interest_tag::Column::InterestId.is_in(ids()))
-            .exec(&txn)
-            .await?;
-        interest_tag_category::Entity::delete_many()
-            .filter(interest_tag_category::Column::InterestId.is_in(ids()))
-            .exec(&txn)
-            .await?;
         interest::Entity::delete_many()
-            .filter(interest::Column::Id.is_in(ids()))
+            .filter(interest::Column::Id.is_in(ids.iter().copied()))
             .exec(&txn)
             .await?;
+        delete_side_rows(&txn, ids).await?;
     }
     for chunk in rows.chunks(INTEREST_ROWS_PER_INSERT) {
         interest::Entity::insert_many(chunk.iter().cloned().map(interest::ActiveModel::from))

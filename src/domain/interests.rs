@@ -258,6 +258,26 @@ pub(super) fn tag_rows(id: Uuid, tags: &[CollaborationTag]) -> Vec<interest_tag:
         .collect()
 }
 
+/// Removes the category, tag and (tag, category) rows of the interests `ids`, inside the
+/// transaction that deleted them (after the interest rows, whose locks order it after any
+/// update of theirs).
+pub(super) async fn delete_side_rows(txn: &impl ConnectionTrait, ids: &[Uuid]) -> AppResult<()> {
+    let ids = || ids.iter().copied();
+    interest_category::Entity::delete_many()
+        .filter(interest_category::Column::InterestId.is_in(ids()))
+        .exec(txn)
+        .await?;
+    interest_tag::Entity::delete_many()
+        .filter(interest_tag::Column::InterestId.is_in(ids()))
+        .exec(txn)
+        .await?;
+    interest_tag_category::Entity::delete_many()
+        .filter(interest_tag_category::Column::InterestId.is_in(ids()))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
 /// Writes the (tag, category) pairs of the interests `ids` from their side tables, inside the
 /// write's transaction: one `INSERT … SELECT` over what was just stored, after removing the old
 /// pairs unless the interests are `new`.
@@ -656,20 +676,9 @@ pub async fn delete(
     if if_match.is_some() {
         delete = delete.filter(interest::Column::Version.eq(row.version));
     }
-    // Side rows first: the cascade is declared too, but SQLite only honours it with
-    // foreign keys switched on, so nothing relies on it.
-    interest_category::Entity::delete_many()
-        .filter(interest_category::Column::InterestId.eq(row.id))
-        .exec(&txn)
-        .await?;
-    interest_tag::Entity::delete_many()
-        .filter(interest_tag::Column::InterestId.eq(row.id))
-        .exec(&txn)
-        .await?;
-    interest_tag_category::Entity::delete_many()
-        .filter(interest_tag_category::Column::InterestId.eq(row.id))
-        .exec(&txn)
-        .await?;
+    // The row first, as an update takes it: deleting it waits for an update that holds it, and
+    // the side rows are then removed as that update left them. (Side rows first deadlocked
+    // with an update: each waited for the other's rows.)
     let done = delete.exec(&txn).await?;
     if done.rows_affected == 0 {
         txn.rollback().await?;
@@ -679,6 +688,7 @@ pub async fn delete(
             AppError::NotFound(format!("interest {id} not found"))
         });
     }
+    delete_side_rows(&txn, &[row.id]).await?;
     let change = InterestChange {
         kind: ChangeKind::Deleted,
         interest_id: row.id,

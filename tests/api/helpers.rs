@@ -224,6 +224,31 @@ fn run_one(backend: Backend, test: TestFn) -> Result<Completion, Failed> {
     })
 }
 
+impl TestDatabase {
+    /// Side rows (category, tag, (tag, category) pair) whose interest is gone, read straight
+    /// from the database: the service removes them with their interest.
+    pub async fn orphan_side_rows(&self) -> i64 {
+        let db = Database::connect(&self.url).await.expect("the test database");
+        let mut orphans = 0;
+        for table in ["interest_category", "interest_tag", "interest_tag_category"] {
+            let row = db
+                .query_one_raw(sea_orm::Statement::from_string(
+                    db.get_database_backend(),
+                    format!(
+                        "SELECT count(*) AS n FROM {table} s WHERE NOT EXISTS \
+                         (SELECT 1 FROM interest i WHERE i.id = s.interest_id)"
+                    ),
+                ))
+                .await
+                .expect("the count")
+                .expect("a row");
+            orphans += row.try_get::<i64>("", "n").expect("a number");
+        }
+        let _ = db.close().await;
+        orphans
+    }
+}
+
 /// A running server and a client for it.
 pub struct TestApp {
     pub address: String,

@@ -15,6 +15,7 @@ api_tests!(
     an_admin_may_write_any_profile,
     only_an_admin_creates_on_another_profile,
     delete_removes_the_interest,
+    deletes_racing_updates_leave_no_side_rows_behind,
     anonymous_callers_cannot_write,
     me_and_user_describe_profiles,
 );
@@ -429,6 +430,73 @@ async fn delete_removes_the_interest(db: TestDatabase) {
         .ok();
     assert_eq!(filtered.data("a.totalCount"), 0);
     assert_eq!(filtered.data("b.totalCount"), 0);
+    assert_eq!(db.orphan_side_rows().await, 0);
+}
+
+/// An update rewrites an interest's category, tag and pair rows; a delete arriving meanwhile
+/// must neither deadlock with it (as when the delete took the side rows first) nor leave any of
+/// the rows the update wrote.
+async fn deletes_racing_updates_leave_no_side_rows_behind(db: TestDatabase) {
+    const N: usize = 24;
+    let app = spawn_app(&db).await;
+    let token = app.token_for("alice");
+    let mut ids = Vec::new();
+    for i in 0..N {
+        let created = app
+            .create(
+                &token,
+                json!({ "displayName": format!("Topic {i}"), "categories": ["Go", "Rust"],
+                        "collaborationTags": ["ABLE_TO_MENTOR"] }),
+            )
+            .await;
+        ids.push(created["id"].clone());
+    }
+    let races = ids.iter().enumerate().map(|(i, id)| {
+        let (app, token) = (&app, &token);
+        async move {
+            let update = update(
+                app,
+                token,
+                id,
+                json!({ "categories": [format!("New {i}"), "Databases", "Rust"],
+                        "collaborationTags": ["WANTS_TO_LEARN", "ABLE_TO_MENTOR"] }),
+                None,
+            );
+            let delete = delete(app, token, id, None);
+            // Half the deletes are sent first.
+            let (updated, deleted) = if i % 2 == 0 {
+                futures_util::join!(update, delete)
+            } else {
+                let (deleted, updated) = futures_util::join!(delete, update);
+                (updated, deleted)
+            };
+            assert_eq!(deleted.ok().data("deleteInterest.id"), id, "race {i}");
+            // The update either ran before the delete or found the interest gone.
+            match updated.code() {
+                None => assert_eq!(updated.data("updateInterest.id"), id, "race {i}"),
+                Some(code) => assert_eq!(code, "NOT_FOUND", "race {i}"),
+            }
+        }
+    });
+    futures_util::future::join_all(races).await;
+    for id in &ids {
+        assert!(read(&app, Some(&token), id).await.is_null());
+    }
+    assert_eq!(db.orphan_side_rows().await, 0);
+    let left = app
+        .graphql(
+            "{ a: interests(filter: {categories: [\"rust\"]}) { totalCount } \
+               b: interests(filter: {collaborationTags: [ABLE_TO_MENTOR]}) { totalCount } \
+               c: interests(filter: {collaborationTags: [ABLE_TO_MENTOR], categories: [\"rust\"]}, \
+                            orderBy: {field: CREATED_DATE_TIME, direction: DESC}) { totalCount } }",
+            json!({}),
+            Some(&token),
+        )
+        .await
+        .ok();
+    for alias in ["a", "b", "c"] {
+        assert_eq!(left.data(&format!("{alias}.totalCount")), 0, "{alias}");
+    }
 }
 
 async fn anonymous_callers_cannot_write(db: TestDatabase) {

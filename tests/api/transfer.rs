@@ -463,8 +463,10 @@ async fn batches_repeated_ids_standard_input_and_kept_history(db: TestDatabase) 
     let x = "0196b0a4-4f3c-7d2e-9a4e-1c2b3d4e5f60";
     // Batches of two: a repeated id, a bad record in the second batch, records after it.
     let lines = [
-        json!({"id": x, "userId": "alice", "displayName": "first", "createdDateTime": "2024-01-01T00:00:00Z"}),
-        json!({"id": x, "userId": "alice", "displayName": "second"}),
+        json!({"id": x, "userId": "alice", "displayName": "first", "createdDateTime": "2024-01-01T00:00:00Z",
+               "categories": ["Go"], "collaborationTags": ["ableToMentor"]}),
+        json!({"id": x, "userId": "alice", "displayName": "second", "categories": ["Rust"],
+               "collaborationTags": ["ableToMentor"]}),
         json!({"userId": "alice", "displayName": "c"}),
         json!({"userId": "alice", "displayName": ""}),
         json!({"userId": "alice", "displayName": "d"}),
@@ -490,6 +492,8 @@ async fn batches_repeated_ids_standard_input_and_kept_history(db: TestDatabase) 
     assert_eq!(names, ["second", "c", "d", "e"]);
     assert_eq!(alices[0]["createdDateTime"], "2024-01-01T00:00:00.000000Z");
     assert_ne!(alices[0]["lastModifiedDateTime"], alices[0]["createdDateTime"]);
+    // Its category, tag and pair rows are the later record's.
+    assert_eq!(tagged_counts(&app, &admin).await, (0, 1, 1));
 
     // Standard input, `-`: a replace without history keeps the stored creation.
     let mut child = binary(&db)
@@ -516,4 +520,23 @@ async fn batches_repeated_ids_standard_input_and_kept_history(db: TestDatabase) 
     assert_eq!(again[0]["displayName"], "third");
     assert_eq!(again[0]["createdDateTime"], "2024-01-01T00:00:00.000000Z");
     assert_eq!(again[0]["createdBy"], alices[0]["createdBy"]);
+    assert_eq!(tagged_counts(&app, &admin).await, (0, 0, 0));
+    assert_eq!(db.orphan_side_rows().await, 0);
+}
+
+/// Interests in category Go, in category Rust, and able to mentor in Rust (the pairs' index).
+async fn tagged_counts(app: &TestApp, token: &str) -> (i64, i64, i64) {
+    let counts = app
+        .graphql(
+            "{ go: interests(filter: {categories: [\"go\"]}) { totalCount } \
+               rust: interests(filter: {categories: [\"rust\"]}) { totalCount } \
+               mentors: interests(filter: {collaborationTags: [ABLE_TO_MENTOR], categories: [\"rust\"]}, \
+                                  orderBy: {field: CREATED_DATE_TIME, direction: DESC}) { totalCount } }",
+            json!({}),
+            Some(token),
+        )
+        .await
+        .ok();
+    let count = |alias: &str| counts.data(&format!("{alias}.totalCount")).as_i64().unwrap_or(-1);
+    (count("go"), count("rust"), count("mentors"))
 }
