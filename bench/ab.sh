@@ -15,7 +15,8 @@ export JWT_SECRET=bench-secret-0123456789abcdef-0123456789
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  psql "postgres://postgres@127.0.0.1:5432/$db" -qc "DELETE FROM interest WHERE display_name = 'Benchmarking'" >/dev/null
+  psql "postgres://postgres@127.0.0.1:5432/$db" -qAtX -v cond="display_name = 'Benchmarking'" \
+    -f bench/delete-interests.sql >/dev/null
 }
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

@@ -27,7 +27,8 @@ cleanup() {
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   if [ "$workload" = w4 ]; then
-    psql "postgres://postgres@127.0.0.1:5432/$db" -qc "DELETE FROM interest WHERE display_name = 'Benchmarking'" >/dev/null
+    psql "postgres://postgres@127.0.0.1:5432/$db" -qAtX -v cond="display_name = 'Benchmarking'" \
+      -f bench/delete-interests.sql >/dev/null
   fi
 }
 trap cleanup EXIT

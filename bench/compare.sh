@@ -65,7 +65,8 @@ case " $targets " in *" postgraphile "*) (cd bench/postgraphile && npm ci --no-a
 # W4 and W6 create rows ("Benchmarking", "Fan-out n"): removed before and after, so runs start
 # alike (and pgbench's keys, drawn from the seeded rows, stay dense).
 remove_w4_rows() {
-  psql "$url" -qc "DELETE FROM interest WHERE display_name = 'Benchmarking' OR display_name LIKE 'Fan-out %'" >/dev/null 2>&1 || true
+  psql "$url" -qAtX -v cond="display_name = 'Benchmarking' OR display_name LIKE 'Fan-out %'" \
+    -f bench/delete-interests.sql >/dev/null 2>&1 || true
   psql "$url" -qc "DELETE FROM pgl.interest WHERE display_name = 'Benchmarking'" >/dev/null 2>&1 || true
 }
 step "data: $db with $users users × 10 interests"

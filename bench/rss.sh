@@ -17,7 +17,8 @@ DATABASE_URL="postgres://postgres@127.0.0.1:5432/$db?sslmode=disable" RUST_LOG=i
 gw=$!
 cleanup() {
   kill "$gw" 2>/dev/null || true
-  psql "postgres://postgres@127.0.0.1:5432/$db" -qc "DELETE FROM interest WHERE display_name = 'Benchmarking'" >/dev/null
+  psql "postgres://postgres@127.0.0.1:5432/$db" -qAtX -v cond="display_name = 'Benchmarking'" \
+    -f bench/delete-interests.sql >/dev/null
 }
 trap cleanup EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done

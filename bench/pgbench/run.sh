@@ -23,8 +23,8 @@ cd "$(dirname "$0")"
 J=$(( C < 2 ? C : 2 ))
 
 cleanup_w4() {
-  psql "$URL" -qAtX -c "WITH d AS (DELETE FROM interest WHERE source = '{\"type\":[\"pgbench-w4\"]}' RETURNING 1)
-    SELECT 'w4 cleanup: deleted ' || count(*) || ' interests' FROM d" >&2
+  echo "w4 cleanup: deleted $(psql "$URL" -qAtX -v cond="source = '{\"type\":[\"pgbench-w4\"]}'" \
+    -f ../delete-interests.sql) interests" >&2
 }
 cleanup_pgl_w4() {
   psql "$URL" -qAtX -c "WITH d AS (DELETE FROM pgl.interest WHERE source = '{\"type\":[\"pgl-w4\"]}'::jsonb RETURNING 1)

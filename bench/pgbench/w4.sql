@@ -19,7 +19,7 @@
 --
 -- Writes into the REAL tables (same index maintenance as the gateway). Audience ME, tag
 -- WANTS_TO_LEARN and categories Performance / Databases (as the gateway's W4) keep the rows out
--- of W3. run.sh deletes them after a W4 run (the FKs cascade to the side tables). Rows left
+-- of W3. run.sh deletes them and their side rows after a W4 run (bench/delete-interests.sql). Rows left
 -- behind change count(*) FROM interest, which makes bench/compare.sh re-seed the database:
 -- run W4 alone, or last, and let run.sh clean up.
 \set n random(1, 100000)

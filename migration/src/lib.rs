@@ -12,6 +12,7 @@ mod m20261128_000004_add_interest_category_name;
 mod m20261128_000005_discovery_storage;
 mod m20261128_000006_sqlite_search_key;
 mod m20261128_000007_pair_audience;
+mod m20261129_000008_side_tables_without_foreign_keys;
 
 /// MySQL compares strings case-insensitively by default; keys and ids must compare byte-wise,
 /// as they do on PostgreSQL and SQLite.
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000005_discovery_storage::Migration),
             Box::new(m20261128_000006_sqlite_search_key::Migration),
             Box::new(m20261128_000007_pair_audience::Migration),
+            Box::new(m20261129_000008_side_tables_without_foreign_keys::Migration),
         ]
     }
 }
