@@ -122,6 +122,7 @@ impl Interest {
     /// Reads a stored row (also for other domain modules that query interests themselves).
     pub(crate) fn from_model(m: interest::Model) -> AppResult<Self> {
         let tags: Vec<String> = from_json("collaboration_tags", &m.collaboration_tags)?;
+        let created_by: Option<IdentitySet> = opt_json("created_by", m.created_by.as_deref())?;
         Ok(Self {
             id: InterestId::from_uuid(m.id),
             user_id: m.user_id,
@@ -138,8 +139,13 @@ impl Interest {
             allowed_audiences: Audience::from_stored(&m.allowed_audiences),
             inference: opt_json("inference", m.inference.as_deref())?,
             source: opt_json("source", m.source.as_deref())?,
-            created_by: opt_json("created_by", m.created_by.as_deref())?,
-            last_modified_by: opt_json("last_modified_by", m.last_modified_by.as_deref())?,
+            // Most interests were last modified by whoever created them: one parse for both.
+            last_modified_by: if m.last_modified_by == m.created_by {
+                created_by.clone()
+            } else {
+                opt_json("last_modified_by", m.last_modified_by.as_deref())?
+            },
+            created_by,
             created_date_time: from_micros(m.created_at)?,
             last_modified_date_time: from_micros(m.modified_at)?,
             etag: etag_of(m.version),

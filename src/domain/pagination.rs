@@ -79,16 +79,27 @@ struct CursorWire {
     i: Uuid,
 }
 
+/// [`CursorWire`] borrowed, for encoding: the same fields in the same order.
+#[derive(Serialize)]
+struct CursorWireRef<'a> {
+    o: &'a str,
+    k: &'a SortKey,
+    i: Uuid,
+}
+
 impl Cursor {
     /// The opaque text of this cursor under `order`.
     pub fn encode(&self, order: Order) -> String {
-        let wire = CursorWire {
-            o: order.tag().to_owned(),
-            k: self.key.clone(),
+        let wire = CursorWireRef {
+            o: order.tag(),
+            k: &self.key,
             i: self.id,
         };
+        let mut json = Vec::with_capacity(96);
         // Serialising a struct of strings, numbers and a UUID cannot fail.
-        let json = serde_json::to_vec(&wire).unwrap_or_default();
+        if serde_json::to_writer(&mut json, &wire).is_err() {
+            json.clear();
+        }
         URL_SAFE_NO_PAD.encode(json)
     }
 
@@ -188,6 +199,29 @@ mod tests {
             id: Uuid::nil(),
         };
         assert_eq!(Cursor::decode("after", &c.encode(o), o).unwrap(), c);
+    }
+
+    #[test]
+    fn cursors_keep_their_wire_text() {
+        // Cursors handed out before stay valid: the JSON of {o, k, i}, base64url without padding.
+        let c = Cursor {
+            key: SortKey::Micros(1_700_000_000_000_000),
+            id: Uuid::from_u128(0x0196b0a4_4f3c_7d2e_9a4e_1c2b3d4e5f60),
+        };
+        let owned = CursorWire {
+            o: "cd".into(),
+            k: SortKey::Micros(1_700_000_000_000_000),
+            i: c.id,
+        };
+        let expected = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&owned).unwrap());
+        let text = c.encode(order(OrderField::CreatedDateTime, Direction::Desc));
+        assert_eq!(text, expected);
+        let named = Cursor {
+            key: SortKey::Text("Rust \"quoted\" ü".into()),
+            id: c.id,
+        };
+        let o = order(OrderField::DisplayName, Direction::Asc);
+        assert_eq!(Cursor::decode("after", &named.encode(o), o).unwrap(), named);
     }
 
     #[test]
