@@ -9,8 +9,9 @@
 //! of the interest and a row lock per side row, 0.4 ms of a 16-create statement's 2.0 ms on
 //! PostgreSQL (bench/RESULTS.md).
 //!
-//! SQLite keeps them: it cannot drop a constraint without rebuilding the table, and the embedded
-//! single-writer default gains nothing measurable. Its cascade then finds nothing left to remove.
+//! SQLite keeps them: it cannot drop a constraint without rebuilding the table, and its cost
+//! there was not measured (the embedded default is not what the benchmark runs). Its cascade
+//! then finds nothing left to remove.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend};
