@@ -15,11 +15,12 @@ pub struct Model {
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
+    /// No database cascade on PostgreSQL or MySQL (migration 000008): the service deletes side
+    /// rows with their interest.
     #[sea_orm(
         belongs_to = "super::interest::Entity",
         from = "Column::InterestId",
-        to = "super::interest::Column::Id",
-        on_delete = "Cascade"
+        to = "super::interest::Column::Id"
     )]
     Interest,
 }
